@@ -1,0 +1,95 @@
+//! Accepting an SSE connection: count and log it under its tag, apply armed failures.
+
+use std::{sync::Arc, time::Duration};
+
+use axum::{
+    extract::{FromRequestParts, Request, State},
+    http::{
+        header::{CONTENT_TYPE, RETRY_AFTER},
+        request::Parts,
+        HeaderValue, StatusCode,
+    },
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+
+use crate::{
+    params::Params,
+    state::{AppState, Tag},
+};
+
+/// Default interval of keep-alive comments on held streams.
+const DEFAULT_KEEPALIVE_MS: u64 = 200;
+
+/// An accepted SSE connection, handed to the route handler.
+#[derive(Debug, Clone)]
+pub struct Conn {
+    /// The tag it is counted under.
+    pub tag: Arc<Tag>,
+    /// Its 0-based index among the tag's connections.
+    pub index: u64,
+    /// Its decoded query parameters.
+    pub params: Arc<Params>,
+    /// Interval of keep-alive comments, `None` when disabled.
+    pub keepalive: Option<Duration>,
+    /// Server state, for the shutdown signal.
+    pub state: AppState,
+}
+
+/// Middleware of every SSE route: counts, applies `/control/fail`, then logs the status answered.
+pub async fn accept(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let params = Params::parse(request.uri().query().unwrap_or_default());
+    let tag_name = params.str("tag").ok().flatten().unwrap_or_default();
+    let tag = state.tag(tag_name);
+    let mut record = state.record(request.method(), request.uri(), request.headers());
+    let index = tag.accept();
+    let response = match (
+        tag.take_fail(),
+        params.num_or("keepalive_ms", DEFAULT_KEEPALIVE_MS),
+    ) {
+        (Some(fail), _) => {
+            let mut response = (
+                fail.status,
+                [(CONTENT_TYPE, "text/plain")],
+                "scripted failure",
+            )
+                .into_response();
+            let retry_after = fail
+                .retry_after
+                .and_then(|value| HeaderValue::try_from(value).ok());
+            if let Some(value) = retry_after {
+                response.headers_mut().insert(RETRY_AFTER, value);
+            }
+            response
+        }
+        (None, Err(bad)) => bad.into_response(),
+        (None, Ok(keepalive_ms)) => {
+            let keepalive = (keepalive_ms > 0).then(|| Duration::from_millis(keepalive_ms));
+            let conn = Conn {
+                tag: tag.clone(),
+                index,
+                params: Arc::new(params),
+                keepalive,
+                state,
+            };
+            request.extensions_mut().insert(conn);
+            next.run(request).await
+        }
+    };
+    record.status = response.status().as_u16();
+    tag.log(record);
+    response
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Conn {
+    type Rejection = StatusCode;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        // Only missing if a route was registered outside the `accept` middleware.
+        parts
+            .extensions
+            .get::<Conn>()
+            .cloned()
+            .ok_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+}

@@ -1,0 +1,292 @@
+//! The routes the browser tests rely on, checked over a raw HTTP/1.1 connection.
+
+mod client;
+
+use std::time::{Duration, Instant};
+
+use client::{get, json, request, start};
+use serde_json::Value;
+
+/// `/counter`'s event with id `id`.
+fn counter_event(id: u64) -> String {
+    format!("id: {id}\ndata: {{\"seq\":{id}}}\n\n")
+}
+
+/// Polls `/stats` until `open` equals `expected`, returning how long that took.
+async fn wait_for_open(address: std::net::SocketAddr, tag: &str, expected: u64) -> Duration {
+    let started = Instant::now();
+    loop {
+        let stats = json(address, &format!("/stats?tag={tag}")).await;
+        if stats["open"] == expected {
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "open stuck at {}",
+            stats["open"]
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn counter_resumes_after_last_event_id_header() {
+    let address = start().await;
+    let response = get(
+        address,
+        "/counter?count=5&after=eof",
+        &[("Last-Event-ID", "2")],
+    )
+    .await;
+    assert_eq!(response.status, 200);
+    assert_eq!(response.header("content-type"), Some("text/event-stream"));
+    let expected: String = (3..=5).map(counter_event).collect();
+    assert_eq!(response.text().await, expected);
+}
+
+#[tokio::test]
+async fn counter_resumes_after_last_event_id_query_param() {
+    let address = start().await;
+    let response = get(address, "/counter?count=5&after=eof&lastEventId=3", &[]).await;
+    assert_eq!(response.text().await, counter_event(4) + &counter_event(5));
+}
+
+#[tokio::test]
+async fn counter_answers_204_when_everything_was_delivered() {
+    let address = start().await;
+    let response = get(address, "/counter?count=5", &[("Last-Event-ID", "5")]).await;
+    assert_eq!(response.status, 204);
+    assert!(response.body().await.is_empty());
+}
+
+#[tokio::test]
+async fn counter_writes_retry_with_the_first_event_in_one_chunk() {
+    let address = start().await;
+    let mut response = get(address, "/counter?count=2&retry=500&event=tick", &[]).await;
+    let first = response.chunk().await.expect("first chunk");
+    assert_eq!(
+        first,
+        b"retry: 500\nevent: tick\nid: 1\ndata: {\"seq\":1}\n\n"
+    );
+}
+
+#[tokio::test]
+async fn counter_mid_drop_writes_half_an_event_then_ends() {
+    let address = start().await;
+    let response = get(address, "/counter?start=5&drop_after=2&drop_mode=mid", &[]).await;
+    let expected = counter_event(5) + &counter_event(6) + "id: 7\ndata: {\"se";
+    assert_eq!(response.text().await, expected);
+}
+
+#[tokio::test]
+async fn bytewise_sends_one_byte_per_chunk() {
+    let address = start().await;
+    let expected =
+        "\u{FEFF}:comment\r\nid: 1\r\ndata: héllo\r\n\r\nevent: greet\r\ndata: wörld ✓\r\n\
+        data: 😀\r\n\r\nid: 3\rdata: cr only\r\rdata: lf only\n\n"
+            .as_bytes();
+    let mut response = get(address, "/bytewise?delay_ms=0", &[]).await;
+    let mut received = Vec::new();
+    while received.len() < expected.len() {
+        let chunk = response.chunk().await.expect("chunk");
+        assert_eq!(
+            chunk.len(),
+            1,
+            "chunk {chunk:?} after {} bytes",
+            received.len()
+        );
+        received.extend(chunk);
+    }
+    assert_eq!(received, expected);
+}
+
+#[tokio::test]
+async fn control_fail_answers_status_with_retry_after() {
+    let address = start().await;
+    json(address, "/control/fail?tag=f&n=2&status=503&retry_after=7").await;
+    for _ in 0..2 {
+        let response = get(address, "/counter?tag=f&count=1&after=eof", &[]).await;
+        assert_eq!(response.status, 503);
+        assert_eq!(response.header("retry-after"), Some("7"));
+        assert_eq!(response.header("content-type"), Some("text/plain"));
+        assert_eq!(response.text().await, "scripted failure");
+    }
+    let response = get(address, "/counter?tag=f&count=1&after=eof", &[]).await;
+    assert_eq!(response.text().await, counter_event(1));
+    let statuses: Vec<Value> = json(address, "/log?tag=f")
+        .await
+        .as_array()
+        .expect("log")
+        .iter()
+        .map(|record| record["status"].clone())
+        .collect();
+    assert_eq!(statuses, [503, 503, 200]);
+}
+
+#[tokio::test]
+async fn open_count_returns_to_zero_after_client_disconnects_from_idle_stream() {
+    let address = start().await;
+    let mut response = get(address, "/named?tag=idle", &[]).await;
+    response.chunk().await.expect("named events");
+    assert_eq!(
+        json(address, "/stats?tag=idle").await,
+        serde_json::json!({"open": 1, "total": 1})
+    );
+    drop(response);
+    let waited = wait_for_open(address, "idle", 0).await;
+    assert!(waited < Duration::from_millis(600), "took {waited:?}");
+}
+
+#[tokio::test]
+async fn held_stream_sends_two_byte_keepalive_comments() {
+    let address = start().await;
+    let mut response = get(address, "/multiline?keepalive_ms=20", &[]).await;
+    response.chunk().await.expect("event");
+    assert_eq!(response.chunk().await.expect("keep-alive"), b":\n");
+}
+
+#[tokio::test]
+async fn control_drop_ends_every_open_stream_of_the_tag() {
+    let address = start().await;
+    let mut first = get(address, "/named?tag=d", &[]).await;
+    let mut second = get(address, "/counter?tag=d&count=1", &[]).await;
+    first.chunk().await.expect("named events");
+    second.chunk().await.expect("counter event");
+    assert_eq!(json(address, "/control/drop?tag=d").await["dropped"], 2);
+    for response in [&mut first, &mut second] {
+        while response.chunk().await.is_some() {}
+    }
+    wait_for_open(address, "d", 0).await;
+}
+
+#[tokio::test]
+async fn preflight_reflects_origin_and_requested_headers() {
+    let address = start().await;
+    let headers = [
+        ("Origin", "http://127.0.0.1:9"),
+        ("Access-Control-Request-Method", "POST"),
+        ("Access-Control-Request-Headers", "x-token, content-type"),
+    ];
+    let response = request(address, "OPTIONS", "/echo?tag=pre", &headers, b"").await;
+    assert_eq!(response.status, 204);
+    assert_eq!(
+        response.header("access-control-allow-origin"),
+        Some("http://127.0.0.1:9")
+    );
+    assert_eq!(
+        response.header("access-control-allow-credentials"),
+        Some("true")
+    );
+    assert_eq!(
+        response.header("access-control-allow-headers"),
+        Some("x-token, content-type")
+    );
+    assert_eq!(
+        response.header("access-control-allow-methods"),
+        Some("GET, POST, PUT, PATCH, DELETE, OPTIONS")
+    );
+    assert_eq!(response.header("access-control-max-age"), Some("600"));
+    assert_eq!(json(address, "/log?tag=pre").await[0]["method"], "OPTIONS");
+}
+
+#[tokio::test]
+async fn responses_without_origin_allow_any_origin() {
+    let address = start().await;
+    let response = get(address, "/stats", &[]).await;
+    assert_eq!(response.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(response.header("access-control-allow-credentials"), None);
+    assert_eq!(
+        response.header("access-control-expose-headers"),
+        Some("Content-Type, Retry-After, Last-Event-ID")
+    );
+}
+
+#[tokio::test]
+async fn echo_reports_method_headers_cookies_and_body() {
+    let address = start().await;
+    let headers = [("X-Test", "yes"), ("Cookie", "a=1; b=two")];
+    let response = request(address, "PUT", "/echo?after=eof&q=1", &headers, b"hello").await;
+    let text = response.text().await;
+    let json_line = text
+        .strip_prefix("event: echo\ndata: ")
+        .and_then(|rest| rest.strip_suffix("\n\n"));
+    let report: Value = serde_json::from_str(json_line.expect("one echo event")).expect("JSON");
+    assert_eq!(report["method"], "PUT");
+    assert_eq!(report["headers"]["x-test"], "yes");
+    assert_eq!(report["cookies"], serde_json::json!({"a": "1", "b": "two"}));
+    assert_eq!(report["body"], "hello");
+    assert_eq!(report["query"], "after=eof&q=1");
+}
+
+#[tokio::test]
+async fn log_records_last_event_id_and_status() {
+    let address = start().await;
+    get(address, "/counter?tag=l&count=3", &[("Last-Event-ID", "3")])
+        .await
+        .body()
+        .await;
+    let log = json(address, "/log?tag=l").await;
+    assert_eq!(log[0]["seq"], 0);
+    assert_eq!(log[0]["path"], "/counter");
+    assert_eq!(log[0]["query"], "tag=l&count=3");
+    assert_eq!(log[0]["last_event_id"], "3");
+    assert_eq!(log[0]["status"], 204);
+}
+
+#[tokio::test]
+async fn status_route_answers_the_code_and_rejects_informational_ones() {
+    let address = start().await;
+    let response = get(address, "/status/500", &[]).await;
+    assert_eq!(response.status, 500);
+    assert_eq!(response.header("content-type"), Some("text/event-stream"));
+    assert_eq!(response.text().await, "data: should not be delivered\n\n");
+    assert_eq!(get(address, "/status/101", &[]).await.status, 400);
+}
+
+#[tokio::test]
+async fn raw_writes_decoded_bytes_in_the_requested_chunks() {
+    let address = start().await;
+    // base64 of [0x64, 0x00, 0xFF, 0x0A, 0x0A].
+    let mut response = get(
+        address,
+        "/raw?body_b64=ZAD%2FCgo%3D&chunk=2&after=eof&content_type=none",
+        &[],
+    )
+    .await;
+    assert_eq!(response.header("content-type"), None);
+    assert_eq!(response.chunk().await.expect("1st"), [0x64, 0x00]);
+    assert_eq!(response.chunk().await.expect("2nd"), [0xFF, 0x0A]);
+    assert_eq!(response.chunk().await.expect("3rd"), [0x0A]);
+    assert_eq!(response.chunk().await, None);
+    assert_eq!(get(address, "/raw?chunk=0", &[]).await.status, 400);
+}
+
+#[tokio::test]
+async fn bulk_resumes_and_ends_after_the_last_event() {
+    let address = start().await;
+    let text = get(
+        address,
+        "/bulk?count=1000&payload=3",
+        &[("Last-Event-ID", "990")],
+    )
+    .await
+    .text()
+    .await;
+    let ids: Vec<&str> = text
+        .lines()
+        .filter_map(|line| line.strip_prefix("id: "))
+        .collect();
+    assert_eq!(
+        ids,
+        (991..=1000).map(|id| id.to_string()).collect::<Vec<_>>()
+    );
+    assert!(text.contains(r#""payload":"abc"}"#));
+}
+
+#[tokio::test]
+async fn root_redirects_browsers_to_the_test_page() {
+    let address = start().await;
+    let response = get(address, "/", &[("Accept", "text/html,*/*")]).await;
+    assert_eq!(response.status, 302);
+    assert_eq!(response.header("location"), Some("/www/"));
+}
