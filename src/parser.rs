@@ -1,0 +1,696 @@
+//! The sans-IO event-stream parser: bytes in, events out.
+//!
+//! ```
+//! use wasm_sse::parser::{ParseError, Parser};
+//!
+//! # fn main() -> Result<(), ParseError> {
+//! let mut parser = Parser::new();
+//! let mut events = Vec::new();
+//! // Chunks may split a line, a CRLF or a UTF-8 character anywhere.
+//! for chunk in [&b"id: 7\ndata: hel"[..], b"lo\n\nevent: ping\r", b"\ndata\r\n\r\n"] {
+//!     for item in parser.feed(chunk) {
+//!         events.push(item?);
+//!     }
+//! }
+//! assert_eq!(events[0].event_type(), "message");
+//! assert_eq!(events[0].data(), "hello");
+//! assert_eq!(events[0].last_event_id(), "7");
+//! assert_eq!(events[1].event_type(), "ping");
+//! assert_eq!(events[1].data(), "");
+//! assert_eq!(events[1].last_event_id(), "7"); // the id persists
+//!
+//! parser.finish(); // the response ended: a reconnect may follow
+//! assert_eq!(parser.last_event_id(), "7"); // send it as `Last-Event-ID`
+//! # Ok(()) }
+//! ```
+//!
+//! [`Parser`] implements the WHATWG HTML algorithm *interpret an event stream*
+//! (§9.2.5 "Parsing an event stream" and §9.2.6 "Event stream interpretation") to the letter:
+//!
+//! - The bytes are UTF-8; invalid sequences become U+FFFD exactly as a whole-stream WHATWG
+//!   UTF-8 decode would make them, and one leading BOM is stripped from each connection's stream.
+//! - Lines end with CRLF, LF or CR, also when a CRLF is split between two chunks.
+//! - `data`, `event`, `id` and `retry` fields are processed as the spec says; lines starting
+//!   with `:` are comments; other fields are ignored; a blank line dispatches the event.
+//! - An event the stream ends before dispatching is discarded by [`Parser::finish`].
+//!
+//! How the input is cut into chunks never changes the result. Memory stays bounded, whatever the
+//! server sends: an event larger than [`Parser::DEFAULT_MAX_EVENT_SIZE`] (4 MiB, or the limit
+//! given to [`Parser::with_max_event_size`]) is skipped and reported as
+//! [`ParseError::EventTooLarge`], and parsing goes on.
+//!
+//! The parser uses nothing from the web platform, so it runs natively as well as in wasm.
+
+use std::borrow::Cow;
+use std::collections::VecDeque;
+use std::fmt;
+use std::mem;
+use std::sync::Arc;
+use std::time::Duration;
+
+use memchr::memchr2;
+
+const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
+
+/// An incremental parser of `text/event-stream` bodies.
+///
+/// Feed it each chunk of a response with [`feed`](Parser::feed) and call
+/// [`finish`](Parser::finish) when the response ends. One parser lives as long as the event
+/// source: the last event ID and the reconnection time carry over from one connection to the
+/// next, as the spec requires.
+pub struct Parser {
+    max_event_size: usize,
+    /// Bytes of the current line that arrived in earlier chunks, without its line end.
+    line: Vec<u8>,
+    mode: Mode,
+    /// The previous chunk ended with CR: an LF starting the next chunk completes that CRLF.
+    pending_cr: bool,
+    /// How many bytes of a leading BOM have been seen; `None` once past the stream's start.
+    bom_matched: Option<usize>,
+    /// The data buffer: each `data` value followed by LF.
+    data: String,
+    event_type: String,
+    /// The last event type longer than [`CompactStr`] holds inline, to share it with the next.
+    long_event_type: Option<Arc<str>>,
+    /// The last event ID buffer, when an `id` field set it since the last blank line.
+    pending_id: Option<CompactStr>,
+    last_event_id: CompactStr,
+    retry: Option<Duration>,
+    /// Items parsed when a [`Feed`] was dropped before it was exhausted.
+    queued: VecDeque<Result<ParsedEvent, ParseError>>,
+}
+
+/// The fields the spec interprets; any other is ignored.
+#[derive(Debug, Clone, Copy)]
+enum Field {
+    Data,
+    Event,
+    Id,
+    Retry,
+}
+
+/// What the bytes up to the next line end are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// A line to interpret.
+    Line,
+    /// The rest of a comment line, skipped without buffering.
+    Comment,
+    /// The rest of an event that exceeded the size limit, skipped up to its blank line.
+    /// `line_start` is true when the next byte starts a line.
+    Discard { line_start: bool },
+}
+
+impl Parser {
+    /// The default [maximum event size](Parser::with_max_event_size): 4 MiB.
+    pub const DEFAULT_MAX_EVENT_SIZE: usize = 4 * 1024 * 1024;
+
+    /// A parser with the [default maximum event size](Parser::DEFAULT_MAX_EVENT_SIZE).
+    pub fn new() -> Self {
+        Self::with_max_event_size(Self::DEFAULT_MAX_EVENT_SIZE)
+    }
+
+    /// A parser that rejects events larger than `bytes`.
+    ///
+    /// The size of the event in progress is the length of its data buffer (each `data` value
+    /// plus one byte for its line feed) and of its event type, both as decoded UTF-8, plus the
+    /// raw bytes received so far of the line being read, without its line end. Comment lines
+    /// do not count: they are skipped without being buffered, whatever their length.
+    ///
+    /// When that size would exceed the limit, the event is discarded: the parser yields one
+    /// [`ParseError::EventTooLarge`], then skips every byte up to the blank line that ends the
+    /// event (fields after the point of overflow, `id` and `retry` included, are ignored) and
+    /// parses normally after it. At that blank line the last event ID is updated from any `id`
+    /// field seen before the overflow, as for an event whose data is empty, so a reconnecting
+    /// client does not ask for the oversized event again.
+    ///
+    /// The parser thus buffers at most `bytes` (+ 2 bytes of an incomplete BOM) for the event in
+    /// progress, however the input is chunked and even when the server never sends a line end;
+    /// its buffers grow geometrically but never allocate past the limit either. The last event
+    /// ID comes from a line within the limit (its UTF-8 decoding at most triples its size).
+    /// Buffers keep their capacity for the next event.
+    pub fn with_max_event_size(bytes: usize) -> Self {
+        Parser {
+            max_event_size: bytes,
+            line: Vec::new(),
+            mode: Mode::Line,
+            pending_cr: false,
+            bom_matched: Some(0),
+            data: String::new(),
+            event_type: String::new(),
+            long_event_type: None,
+            pending_id: None,
+            last_event_id: CompactStr::EMPTY,
+            retry: None,
+            queued: VecDeque::new(),
+        }
+    }
+
+    /// The maximum event size, in bytes.
+    pub fn max_event_size(&self) -> usize {
+        self.max_event_size
+    }
+
+    /// Sets the initial last event ID, e.g. to resume from an ID stored earlier.
+    ///
+    /// An ID containing U+0000 NULL, CR or LF is ignored, since no stream could have sent it.
+    pub fn with_last_event_id(mut self, id: impl Into<String>) -> Self {
+        let id = id.into();
+        if !id.contains(['\0', '\r', '\n']) {
+            self.last_event_id = CompactStr::new(&id);
+            self.pending_id = None;
+        }
+        self
+    }
+
+    /// Parses `chunk`, the next bytes of the stream; the returned [`Feed`] iterates over the
+    /// events it completes.
+    ///
+    /// Parsing is lazy: the chunk is parsed as the iterator is advanced, so a consumer that
+    /// stops early pays for nothing more. Dropping the iterator early loses nothing either: the
+    /// rest of the chunk is then parsed at once and its items are kept in the parser, to be
+    /// yielded first by the next call to `feed` (`feed(&[])` yields just them).
+    ///
+    /// An `Err` item reports an event that was discarded for exceeding the
+    /// [maximum event size](Parser::with_max_event_size); parsing goes on after it.
+    pub fn feed<'a>(&'a mut self, chunk: &'a [u8]) -> Feed<'a> {
+        let mut pos = 0;
+        if self.pending_cr && !chunk.is_empty() {
+            self.pending_cr = false;
+            if chunk[0] == b'\n' {
+                pos = 1;
+            }
+        }
+        if self.bom_matched.is_some() {
+            pos += self.skip_bom(&chunk[pos..]);
+        }
+        Feed {
+            parser: self,
+            chunk,
+            pos,
+        }
+    }
+
+    /// Ends the current connection's stream.
+    ///
+    /// An event the stream did not end with a blank line is discarded, with any incomplete
+    /// line and any `id` field it had. The parser is then ready for the stream of a new
+    /// connection: its buffers, line end and BOM detection start afresh, while the
+    /// [last event ID](Parser::last_event_id) and the [reconnection time](Parser::retry)
+    /// persist. Items that a dropped [`Feed`] left in the parser stay there: the next
+    /// [`feed`](Parser::feed) yields them first.
+    pub fn finish(&mut self) {
+        self.line.clear();
+        self.mode = Mode::Line;
+        self.pending_cr = false;
+        self.bom_matched = Some(0);
+        self.data.clear();
+        self.event_type.clear();
+        self.pending_id = None;
+    }
+
+    /// The reconnection time from the latest valid `retry` field, on any connection.
+    ///
+    /// A `retry` value is valid when it is one or more ASCII digits. Values too large for a
+    /// `u64` of milliseconds (over about 584 million years) saturate to `u64::MAX` ms rather than
+    /// being ignored: the server asked for a longer delay than any that can be represented.
+    /// Capping it to something reasonable is the retry policy's job, not the parser's.
+    pub fn retry(&self) -> Option<Duration> {
+        self.retry
+    }
+
+    /// The last event ID string: the value of the latest `id` field whose event has ended.
+    ///
+    /// An `id` field takes effect at the blank line that ends its event, even when the event
+    /// has no data and so is not dispatched. The ID persists across events and connections;
+    /// send it as `Last-Event-ID` when reconnecting (unless it is empty).
+    pub fn last_event_id(&self) -> &str {
+        self.last_event_id.as_str()
+    }
+
+    /// The bytes buffered for the event in progress, as the size limit counts them.
+    #[doc(hidden)]
+    pub fn buffered_len(&self) -> usize {
+        self.line.len() + self.data.len() + self.event_type.len()
+    }
+
+    /// The capacity allocated for the buffers that [`buffered_len`](Parser::buffered_len) counts.
+    #[doc(hidden)]
+    pub fn buffered_capacity(&self) -> usize {
+        self.line.capacity() + self.data.capacity() + self.event_type.capacity()
+    }
+
+    /// Consumes the BOM bytes at the start of `chunk`; returns where the stream's content starts.
+    fn skip_bom(&mut self, chunk: &[u8]) -> usize {
+        let Some(mut matched) = self.bom_matched else {
+            return 0;
+        };
+        let mut pos = 0;
+        while matched < BOM.len() && pos < chunk.len() && chunk[pos] == BOM[matched] {
+            matched += 1;
+            pos += 1;
+        }
+        if matched == BOM.len() {
+            self.bom_matched = None;
+        } else if pos == chunk.len() {
+            self.bom_matched = Some(matched);
+        } else {
+            // Not a BOM after all: the bytes matched so far start the first line.
+            self.bom_matched = None;
+            self.line.extend_from_slice(&BOM[..matched]);
+        }
+        pos
+    }
+
+    /// Parses `chunk` from `*pos` up to the next event or error, advancing `*pos`.
+    /// Returns `None` once the whole chunk is consumed.
+    fn parse(&mut self, chunk: &[u8], pos: &mut usize) -> Option<Result<ParsedEvent, ParseError>> {
+        loop {
+            let rest = &chunk[*pos..];
+            if rest.is_empty() {
+                return None;
+            }
+            // An event's blank line comes right after a line end: skip the search for it.
+            let found = if matches!(rest[0], b'\n' | b'\r') {
+                Some(0)
+            } else {
+                memchr2(b'\n', b'\r', rest)
+            };
+            let Some(len) = found else {
+                *pos = chunk.len();
+                return self.buffer_tail(rest).map(Err);
+            };
+            let line = &rest[..len];
+            *pos = self.skip_line_end(chunk, *pos + len);
+            match self.mode {
+                Mode::Line => {
+                    let item = if self.line.is_empty() {
+                        self.interpret_line(line)
+                    } else {
+                        self.interpret_buffered_line(line)
+                    };
+                    if item.is_some() {
+                        return item;
+                    }
+                }
+                Mode::Comment => self.mode = Mode::Line,
+                Mode::Discard { line_start } => {
+                    if line_start && line.is_empty() {
+                        // The blank line that ends the discarded event.
+                        self.mode = Mode::Line;
+                        self.commit_id();
+                    } else {
+                        self.mode = Mode::Discard { line_start: true };
+                    }
+                }
+            }
+        }
+    }
+
+    /// Steps over the line end at `chunk[at]`; returns the position after it.
+    fn skip_line_end(&mut self, chunk: &[u8], at: usize) -> usize {
+        if chunk[at] == b'\r' {
+            match chunk.get(at + 1) {
+                Some(b'\n') => at + 2,
+                Some(_) => at + 1,
+                None => {
+                    self.pending_cr = true;
+                    at + 1
+                }
+            }
+        } else {
+            at + 1
+        }
+    }
+
+    /// Keeps `tail`, the start of a line the chunk does not end.
+    fn buffer_tail(&mut self, tail: &[u8]) -> Option<ParseError> {
+        match self.mode {
+            Mode::Line if self.line.is_empty() && tail[0] == b':' => self.mode = Mode::Comment,
+            Mode::Line => {
+                if self.exceeds_limit(self.line.len() + tail.len()) {
+                    self.line.clear();
+                    return Some(self.discard_event(false));
+                }
+                let extra = self.growth(self.line.len(), self.line.capacity(), tail.len());
+                self.line.reserve_exact(extra);
+                self.line.extend_from_slice(tail);
+            }
+            Mode::Comment => {}
+            Mode::Discard { .. } => self.mode = Mode::Discard { line_start: false },
+        }
+        None
+    }
+
+    /// Interprets the line made of the buffered bytes and `end`.
+    fn interpret_buffered_line(&mut self, end: &[u8]) -> Option<Result<ParsedEvent, ParseError>> {
+        // A buffered line is neither empty nor a comment: check its size before growing it.
+        if self.exceeds_limit(self.line.len() + end.len()) {
+            self.line.clear();
+            return Some(Err(self.discard_event(true)));
+        }
+        let mut line = mem::take(&mut self.line);
+        line.reserve_exact(self.growth(line.len(), line.capacity(), end.len()));
+        line.extend_from_slice(end);
+        let item = self.interpret_line(&line);
+        line.clear();
+        self.line = line;
+        item
+    }
+
+    /// Interprets one complete line (without its line end).
+    fn interpret_line(&mut self, line: &[u8]) -> Option<Result<ParsedEvent, ParseError>> {
+        let Some(&first) = line.first() else {
+            return self.dispatch().map(Ok);
+        };
+        if first == b':' {
+            return None;
+        }
+        if self.exceeds_limit(line.len()) {
+            return Some(Err(self.discard_event(true)));
+        }
+        let (field, rest) = match first {
+            b'd' if line.starts_with(b"data") => (Field::Data, &line[4..]),
+            b'i' if line.starts_with(b"id") => (Field::Id, &line[2..]),
+            b'e' if line.starts_with(b"event") => (Field::Event, &line[5..]),
+            b'r' if line.starts_with(b"retry") => (Field::Retry, &line[5..]),
+            _ => return None, // an unknown field: ignored
+        };
+        let value = match rest.split_first() {
+            None => rest,
+            Some((b':', value)) => value.strip_prefix(b" ").unwrap_or(value),
+            Some(_) => return None, // a longer, unknown name such as `data_5`
+        };
+        match field {
+            Field::Data => match std::str::from_utf8(value) {
+                Ok(value) => self.push_data(value),
+                Err(_) => self.push_data(&String::from_utf8_lossy(value)),
+            },
+            Field::Event => {
+                let value = decode(value);
+                if self.data.len() + value.len() > self.max_event_size {
+                    return Some(Err(self.discard_event(true)));
+                }
+                self.event_type.clear();
+                let extra = self.growth(0, self.event_type.capacity(), value.len());
+                self.event_type.reserve_exact(extra);
+                self.event_type.push_str(&value);
+                None
+            }
+            Field::Id => {
+                if !value.contains(&0) {
+                    self.set_id(&decode(value));
+                }
+                None
+            }
+            Field::Retry => {
+                if !value.is_empty() && value.iter().all(u8::is_ascii_digit) {
+                    let millis = value.iter().fold(0u64, |n, digit| {
+                        n.saturating_mul(10).saturating_add(u64::from(digit - b'0'))
+                    });
+                    self.retry = Some(Duration::from_millis(millis));
+                }
+                None
+            }
+        }
+    }
+
+    /// Appends a `data` value and a line feed to the data buffer.
+    fn push_data(&mut self, value: &str) -> Option<Result<ParsedEvent, ParseError>> {
+        if self.exceeds_limit(value.len() + 1) {
+            return Some(Err(self.discard_event(true)));
+        }
+        let extra = self.growth(self.data.len(), self.data.capacity(), value.len() + 1);
+        self.data.reserve_exact(extra);
+        self.data.push_str(value);
+        self.data.push('\n');
+        None
+    }
+
+    /// What to `reserve_exact` for `additional` more bytes in a buffer the limit bounds:
+    /// geometric growth, as `Vec` does, but capped at the limit, so that the allocation respects
+    /// the limit too. A one-line event's data gets exactly one allocation of the right size.
+    fn growth(&self, len: usize, capacity: usize, additional: usize) -> usize {
+        let needed = len + additional;
+        if needed <= capacity {
+            return 0;
+        }
+        capacity
+            .saturating_mul(2)
+            .min(self.max_event_size)
+            .max(needed)
+            - len
+    }
+
+    /// Whether adding `more` bytes to the event in progress would take it past the limit.
+    fn exceeds_limit(&self, more: usize) -> bool {
+        self.data.len() + self.event_type.len() + more > self.max_event_size
+    }
+
+    /// Drops the event in progress and skips the rest of it.
+    fn discard_event(&mut self, line_start: bool) -> ParseError {
+        self.data.clear();
+        self.event_type.clear();
+        self.mode = Mode::Discard { line_start };
+        ParseError::EventTooLarge {
+            limit: self.max_event_size,
+        }
+    }
+
+    /// Sets the last event ID buffer.
+    fn set_id(&mut self, id: &str) {
+        let buffer = self.pending_id.as_ref().unwrap_or(&self.last_event_id);
+        // A long ID is shared, not copied: keep the one there is if it did not change.
+        if id.len() <= INLINE_LEN || buffer.as_str() != id {
+            self.pending_id = Some(CompactStr::new(id));
+        }
+    }
+
+    /// Sets the last event ID string from the last event ID buffer.
+    fn commit_id(&mut self) {
+        if let Some(id) = self.pending_id.take() {
+            self.last_event_id = id;
+        }
+    }
+
+    /// The spec's "dispatch the event", at a blank line.
+    fn dispatch(&mut self) -> Option<ParsedEvent> {
+        self.commit_id();
+        if self.data.is_empty() {
+            self.event_type.clear();
+            return None;
+        }
+        self.data.pop(); // the line feed after the last value
+        let event_type = self.take_event_type();
+        Some(ParsedEvent {
+            event_type,
+            data: mem::take(&mut self.data),
+            last_event_id: self.last_event_id.clone(),
+        })
+    }
+
+    /// The event type to dispatch; empties the event type buffer.
+    fn take_event_type(&mut self) -> CompactStr {
+        let event_type = match self.event_type.as_str() {
+            "" => CompactStr::MESSAGE,
+            short if short.len() <= INLINE_LEN => CompactStr::new(short),
+            long => match &self.long_event_type {
+                Some(shared) if **shared == *long => CompactStr::Shared(Arc::clone(shared)),
+                _ => {
+                    let shared: Arc<str> = Arc::from(long);
+                    self.long_event_type = Some(Arc::clone(&shared));
+                    CompactStr::Shared(shared)
+                }
+            },
+        };
+        self.event_type.clear();
+        event_type
+    }
+}
+
+/// Decodes UTF-8, replacing invalid sequences with U+FFFD; borrows when the bytes are valid.
+fn decode(bytes: &[u8]) -> Cow<'_, str> {
+    // `from_utf8` validates faster than `from_utf8_lossy` does on the (usual) valid input.
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
+}
+
+impl Default for Parser {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for Parser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Parser")
+            .field("max_event_size", &self.max_event_size)
+            .field("buffered_len", &self.buffered_len())
+            .field("last_event_id", &self.last_event_id.as_str())
+            .field("retry", &self.retry)
+            .field("queued", &self.queued.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The events of one chunk, returned by [`Parser::feed`].
+///
+/// Parses lazily as it is advanced; dropping it before the end parses the rest of the chunk
+/// and keeps its items in the parser for the next [`feed`](Parser::feed).
+#[must_use = "a chunk's events are kept in the parser until the next `feed` if not iterated"]
+pub struct Feed<'a> {
+    parser: &'a mut Parser,
+    chunk: &'a [u8],
+    pos: usize,
+}
+
+impl Iterator for Feed<'_> {
+    type Item = Result<ParsedEvent, ParseError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(item) = self.parser.queued.pop_front() {
+            return Some(item);
+        }
+        self.parser.parse(self.chunk, &mut self.pos)
+    }
+}
+
+impl std::iter::FusedIterator for Feed<'_> {}
+
+impl Drop for Feed<'_> {
+    fn drop(&mut self) {
+        while let Some(item) = self.parser.parse(self.chunk, &mut self.pos) {
+            self.parser.queued.push_back(item);
+        }
+    }
+}
+
+impl fmt::Debug for Feed<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Feed")
+            .field("parser", &self.parser)
+            .field("unparsed", &(self.chunk.len() - self.pos))
+            .finish()
+    }
+}
+
+/// An event the stream dispatched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedEvent {
+    event_type: CompactStr,
+    data: String,
+    last_event_id: CompactStr,
+}
+
+impl ParsedEvent {
+    /// The event type: the last `event` field's value, or `"message"` when there was none
+    /// or it was empty.
+    pub fn event_type(&self) -> &str {
+        self.event_type.as_str()
+    }
+
+    /// The data: the `data` fields' values joined with `\n`.
+    pub fn data(&self) -> &str {
+        &self.data
+    }
+
+    /// The last event ID string when the event was dispatched. It persists from earlier
+    /// events, so it is not empty just because this event had no `id` field.
+    pub fn last_event_id(&self) -> &str {
+        self.last_event_id.as_str()
+    }
+
+    /// The data, without copying it.
+    pub fn into_data(self) -> String {
+        self.data
+    }
+
+    /// The event type, data and last event ID, in that order.
+    pub fn into_parts(self) -> (String, String, String) {
+        (
+            self.event_type.as_str().to_owned(),
+            self.data,
+            self.last_event_id.as_str().to_owned(),
+        )
+    }
+}
+
+/// How many bytes a [`CompactStr`] holds inline.
+const INLINE_LEN: usize = 30;
+
+/// An immutable string that is cheap to clone: inline up to [`INLINE_LEN`] bytes, shared beyond.
+///
+/// Every event carries its type and the last event ID; both are short and repeat from event to
+/// event, so storing them inline spares an allocation (or an atomic count) per event.
+#[derive(Clone, PartialEq, Eq)]
+enum CompactStr {
+    /// The first `len` bytes of `bytes` are UTF-8; the rest are zero.
+    Inline {
+        len: u8,
+        bytes: [u8; INLINE_LEN],
+    },
+    Shared(Arc<str>),
+}
+
+impl CompactStr {
+    const EMPTY: CompactStr = CompactStr::inline("");
+    const MESSAGE: CompactStr = CompactStr::inline("message");
+
+    /// `text` inline; it must be at most [`INLINE_LEN`] bytes long.
+    const fn inline(text: &str) -> Self {
+        let mut bytes = [0; INLINE_LEN];
+        let mut i = 0;
+        while i < text.len() {
+            bytes[i] = text.as_bytes()[i];
+            i += 1;
+        }
+        CompactStr::Inline {
+            len: text.len() as u8,
+            bytes,
+        }
+    }
+
+    fn new(text: &str) -> Self {
+        if text.len() <= INLINE_LEN {
+            let mut bytes = [0; INLINE_LEN];
+            bytes[..text.len()].copy_from_slice(text.as_bytes());
+            CompactStr::Inline {
+                len: text.len() as u8,
+                bytes,
+            }
+        } else {
+            CompactStr::Shared(Arc::from(text))
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            // Always valid: the bytes were copied from a `str`.
+            CompactStr::Inline { len, bytes } => {
+                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
+            }
+            CompactStr::Shared(text) => text,
+        }
+    }
+}
+
+impl fmt::Debug for CompactStr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+/// Why the parser rejected part of a stream. Parsing goes on after any of them.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ParseError {
+    /// An event exceeded the [maximum event size](Parser::with_max_event_size) and was
+    /// discarded, up to the blank line that ends it.
+    #[error("event larger than the limit of {limit} bytes was discarded")]
+    EventTooLarge {
+        /// The maximum event size, in bytes.
+        limit: usize,
+    },
+}
