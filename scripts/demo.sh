@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Builds the demo page's wasm, starts the test server and serves the demo until Ctrl-C.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+source scripts/env.sh
+source scripts/server.sh
+
+scripts/build-demo.sh
+SSE_SERVER_PORT="${PORT:-8080}" start_server release
+echo
+echo "    wasm-sse demo: $SSE_SERVER_URL/www/"
+echo "    (Ctrl-C stops it)"
+wait "$SSE_SERVER_PID"

@@ -1,0 +1,277 @@
+//! The connection loop both transports share: connect, deliver, and on failure ask the
+//! [`RetryPolicy`] whether and when to connect again, resuming from the last event id.
+
+use std::cell::Cell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use futures_util::stream::LocalBoxStream;
+
+use crate::fetch::{FetchConnection, FetchOptions};
+use crate::native::{NativeOptions, NativeSource};
+use crate::parser::{ParseError, Parser};
+use crate::{ConnectionState, Error, Event, Message, RetryPolicy};
+
+/// The name of the query parameter that carries the last event id when a new browser
+/// `EventSource` replaces one the browser gave up on (it cannot send `Last-Event-ID` itself).
+pub const LAST_EVENT_ID_PARAM: &str = "lastEventId";
+
+/// Which transport, with its options.
+#[derive(Debug)]
+pub(crate) enum TransportOptions {
+    Native(NativeOptions),
+    Fetch(FetchOptions),
+}
+
+/// Everything a connection loop needs, fixed when the stream is opened.
+#[derive(Debug)]
+pub(crate) struct Plan {
+    pub(crate) url: String,
+    pub(crate) transport: TransportOptions,
+    /// With the fetch transport: deliver only `message` and these types (`None`: every type).
+    pub(crate) event_types: Option<Vec<String>>,
+    /// `None`: no reconnecting of ours (the browser's `EventSource` still reconnects by itself
+    /// while it can).
+    pub(crate) retry: Option<RetryPolicy>,
+    pub(crate) last_event_id: String,
+    pub(crate) max_event_size: usize,
+}
+
+/// The live connection, if any.
+enum Live {
+    None,
+    Native(NativeSource),
+    Fetch(FetchConnection),
+}
+
+/// The state carried from one stream item to the next.
+struct Loop {
+    plan: Plan,
+    state: Rc<Cell<ConnectionState>>,
+    parser: Parser,
+    live: Live,
+    /// The last event id, for the native transport (the fetch transport's is the parser's).
+    last_event_id: String,
+    /// The origin of the fetch transport's current response.
+    origin: String,
+    /// Items parsed from the last chunk, not yet delivered.
+    pending: VecDeque<Result<Event, Error>>,
+    /// Consecutive failed attempts since the last open.
+    attempt: u32,
+    /// The wait before the next attempt, when one is due.
+    wait: Option<std::time::Duration>,
+    done: bool,
+}
+
+/// Runs `plan` as a stream, starting from `first` when the connection is already open;
+/// `state` follows it for whoever holds the other end.
+pub(crate) fn stream(
+    plan: Plan,
+    first: Option<NativeSource>,
+    state: Rc<Cell<ConnectionState>>,
+) -> LocalBoxStream<'static, Result<Event, Error>> {
+    let parser = Parser::with_max_event_size(plan.max_event_size)
+        .with_last_event_id(plan.last_event_id.clone());
+    let machine = Loop {
+        last_event_id: plan.last_event_id.clone(),
+        plan,
+        state,
+        parser,
+        live: first.map_or(Live::None, Live::Native),
+        origin: String::new(),
+        pending: VecDeque::new(),
+        attempt: 0,
+        wait: None,
+        done: false,
+    };
+    Box::pin(futures_util::stream::unfold(
+        machine,
+        |mut machine| async move {
+            let item = machine.next().await?;
+            Some((item, machine))
+        },
+    ))
+}
+
+impl Loop {
+    async fn next(&mut self) -> Option<Result<Event, Error>> {
+        loop {
+            if let Some(item) = self.pending.pop_front() {
+                return Some(item);
+            }
+            if self.done {
+                self.state.set(ConnectionState::Closed);
+                return None;
+            }
+            match &mut self.live {
+                Live::None => {
+                    if let Some(delay) = self.wait.take() {
+                        gloo_timers::future::sleep(delay).await;
+                    }
+                    self.state.set(ConnectionState::Connecting);
+                    if let Err(err) = self.connect().await {
+                        return Some(Err(self.failed(err)));
+                    }
+                    if let Live::Fetch(_) = self.live {
+                        return Some(Ok(self.opened()));
+                    }
+                }
+                Live::Native(source) => {
+                    let item = std::future::poll_fn(|cx| source.poll_next(cx)).await;
+                    match item {
+                        Some(Ok(Event::Open)) => return Some(Ok(self.opened())),
+                        Some(Ok(Event::Message(message))) => {
+                            if self.last_event_id != message.last_event_id {
+                                self.last_event_id.clone_from(&message.last_event_id);
+                            }
+                            return Some(Ok(Event::Message(message)));
+                        }
+                        Some(Err(Error::Disconnected)) => {
+                            self.state.set(ConnectionState::Connecting);
+                            return Some(Err(Error::Disconnected));
+                        }
+                        Some(Err(err)) if source.is_ended() => {
+                            self.live = Live::None;
+                            return Some(Err(self.failed(err)));
+                        }
+                        Some(Err(err)) => return Some(Err(err)),
+                        None => {
+                            self.done = true;
+                        }
+                    }
+                }
+                Live::Fetch(connection) => match connection.read().await {
+                    Ok(Some(chunk)) => {
+                        let (origin, wanted) = (&self.origin, &self.plan.event_types);
+                        let items = self
+                            .parser
+                            .feed(chunk)
+                            .filter(|parsed| is_wanted(parsed, wanted));
+                        self.pending
+                            .extend(items.map(|parsed| message(parsed, origin)));
+                    }
+                    Ok(None) => {
+                        self.end_connection();
+                        return Some(Err(self.failed(Error::StreamEnded)));
+                    }
+                    Err(err) => {
+                        self.end_connection();
+                        return Some(Err(self.failed(err)));
+                    }
+                },
+            }
+        }
+    }
+
+    /// Opens a connection with the current last event id.
+    async fn connect(&mut self) -> Result<(), Error> {
+        self.live = match &self.plan.transport {
+            TransportOptions::Fetch(options) => {
+                let connection =
+                    FetchConnection::open(&self.plan.url, options, self.parser.last_event_id())
+                        .await?;
+                self.origin.clear();
+                self.origin.push_str(connection.origin());
+                Live::Fetch(connection)
+            }
+            TransportOptions::Native(options) => {
+                let url = url_with_last_event_id(&self.plan.url, &self.last_event_id);
+                Live::Native(NativeSource::open(&url, options)?)
+            }
+        };
+        Ok(())
+    }
+
+    /// The connection is open: the attempt count starts again.
+    fn opened(&mut self) -> Event {
+        self.attempt = 0;
+        self.state.set(ConnectionState::Open);
+        Event::Open
+    }
+
+    /// The connection ended: an unterminated event is discarded, as at the end of any stream.
+    fn end_connection(&mut self) {
+        self.live = Live::None;
+        self.parser.finish();
+    }
+
+    /// Decides what follows a failure — another attempt after a delay, or the end — and
+    /// returns the error to deliver.
+    fn failed(&mut self, err: Error) -> Error {
+        self.attempt = self.attempt.saturating_add(1);
+        match &self.plan.retry {
+            Some(policy) if policy.allows(self.attempt, &err) => {
+                let retry_after = match &err {
+                    Error::Status { retry_after, .. } => *retry_after,
+                    _ => None,
+                };
+                let delay = policy.delay(
+                    self.attempt,
+                    self.parser.retry(),
+                    retry_after,
+                    js_sys::Math::random(),
+                );
+                self.wait = Some(delay);
+                self.state.set(ConnectionState::Reconnecting {
+                    attempt: self.attempt,
+                    delay,
+                });
+            }
+            _ => {
+                self.live = Live::None;
+                self.done = true;
+                self.state.set(ConnectionState::Closed);
+            }
+        }
+        err
+    }
+}
+
+/// Whether a parsed event is of a type the user asked for (errors always are).
+fn is_wanted(
+    parsed: &Result<crate::parser::ParsedEvent, ParseError>,
+    wanted: &Option<Vec<String>>,
+) -> bool {
+    match (parsed, wanted) {
+        (Ok(event), Some(types)) => {
+            event.event_type() == "message"
+                || types.iter().any(|wanted| wanted == event.event_type())
+        }
+        _ => true,
+    }
+}
+
+/// A parsed event as a stream item.
+fn message(
+    parsed: Result<crate::parser::ParsedEvent, ParseError>,
+    origin: &str,
+) -> Result<Event, Error> {
+    match parsed {
+        Ok(parsed) => {
+            let (event, data, last_event_id) = parsed.into_parts();
+            Ok(Event::Message(Message {
+                event,
+                data,
+                last_event_id,
+                origin: origin.to_owned(),
+            }))
+        }
+        Err(ParseError::EventTooLarge { limit }) => Err(Error::EventTooLarge { limit }),
+    }
+}
+
+/// `url` with the last event id as a query parameter, when there is one.
+pub(crate) fn url_with_last_event_id(url: &str, last_event_id: &str) -> String {
+    if last_event_id.is_empty() {
+        return url.to_owned();
+    }
+    match web_sys::Url::new(url) {
+        Ok(parsed) => {
+            parsed
+                .search_params()
+                .set(LAST_EVENT_ID_PARAM, last_event_id);
+            parsed.href()
+        }
+        Err(_) => url.to_owned(),
+    }
+}

@@ -1,0 +1,124 @@
+//! What a stream yields: [`Event`], [`Message`] and the connection's [`ReadyState`].
+
+/// One item of a server-sent event stream.
+///
+/// `T` is the type of [`Message::data`]: `String` as received, or any
+/// `serde::Deserialize` type after [`json`](crate::EventSource::json).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event<T = String> {
+    /// The connection is open: the server answered and events may follow.
+    /// Yielded once per (re)connection.
+    Open,
+    /// A message dispatched by the server.
+    Message(Message<T>),
+}
+
+impl<T> Event<T> {
+    /// The message, if this event is one.
+    pub fn into_message(self) -> Option<Message<T>> {
+        match self {
+            Event::Message(message) => Some(message),
+            Event::Open => None,
+        }
+    }
+}
+
+/// A message the server dispatched (a block of fields ended by a blank line).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message<T = String> {
+    /// The event type: the `event:` field, or `"message"` when the server sent none.
+    pub event: String,
+    /// The `data:` lines joined with `\n`, or the value decoded from them.
+    pub data: T,
+    /// The last event id seen on this stream (it persists across messages and reconnects).
+    pub last_event_id: String,
+    /// The serialized origin of the URL the stream came from, e.g. `http://127.0.0.1:8080`.
+    pub origin: String,
+}
+
+impl<T> Message<T> {
+    /// Replaces the data, keeping the event type, id and origin.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Message<U> {
+        Message {
+            event: self.event,
+            data: f(self.data),
+            last_event_id: self.last_event_id,
+            origin: self.origin,
+        }
+    }
+}
+
+impl Message<String> {
+    /// Decodes the data as JSON into `T`.
+    ///
+    /// ```
+    /// # use wasm_sse::Message;
+    /// #[derive(serde::Deserialize)]
+    /// struct Hello { message: String }
+    ///
+    /// let msg = Message {
+    ///     event: "message".into(),
+    ///     data: r#"{"message":"Hello, world!"}"#.into(),
+    ///     last_event_id: String::new(),
+    ///     origin: "http://127.0.0.1:8080".into(),
+    /// };
+    /// let hello: Hello = msg.json().unwrap();
+    /// assert_eq!(hello.message, "Hello, world!");
+    /// ```
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, crate::Error> {
+        crate::decode::json_from_str(&self.event, &self.data)
+    }
+}
+
+/// The state of the connection, as the browser's `EventSource.readyState` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReadyState {
+    /// Connecting, or waiting to reconnect.
+    Connecting,
+    /// Connected: events are arriving.
+    Open,
+    /// Closed for good: by [`close`](crate::EventSource::close), by drop, or after a fatal error.
+    Closed,
+}
+
+impl ReadyState {
+    /// Maps the numeric `readyState` of the web API (0, 1, 2); anything else is `Closed`.
+    pub fn from_web(value: u16) -> Self {
+        match value {
+            0 => ReadyState::Connecting,
+            1 => ReadyState::Open,
+            _ => ReadyState::Closed,
+        }
+    }
+}
+
+/// Where the connection stands, with what a UI needs to say so ("reconnecting in 4 s").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ConnectionState {
+    /// The request is on its way (the first time, or a reconnect attempt).
+    Connecting,
+    /// Connected: events are arriving.
+    Open,
+    /// Waiting to reconnect.
+    Reconnecting {
+        /// Which consecutive attempt is next, from 1.
+        attempt: u32,
+        /// How long the wait is, from when the connection failed.
+        delay: std::time::Duration,
+    },
+    /// Closed for good: by `close`, by drop, or after an error that ends the stream.
+    Closed,
+}
+
+impl ConnectionState {
+    /// The coarser web `readyState`: reconnecting counts as connecting.
+    pub fn ready_state(self) -> ReadyState {
+        match self {
+            ConnectionState::Connecting | ConnectionState::Reconnecting { .. } => {
+                ReadyState::Connecting
+            }
+            ConnectionState::Open => ReadyState::Open,
+            ConnectionState::Closed => ReadyState::Closed,
+        }
+    }
+}

@@ -1,0 +1,261 @@
+//! The transport over `fetch()`: one request, its checked response, and its body read chunk
+//! by chunk as the consumer pulls.
+//!
+//! Unlike the browser's `EventSource`, it can send any method, headers and body, and it tells
+//! why a connection failed (status, content type). Reconnecting is not its business: see
+//! `connection.rs`.
+
+use std::time::Duration;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::Error;
+
+/// Who gets cookies and HTTP authentication: fetch's `credentials` mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Credentials {
+    /// Never send them.
+    Omit,
+    /// Send them to the page's own origin only. The default, as for `EventSource`.
+    #[default]
+    SameOrigin,
+    /// Send them cross-origin too (`withCredentials`). The server must answer with its exact
+    /// origin and `Access-Control-Allow-Credentials: true`.
+    Include,
+}
+
+/// What a fetch request carries besides its URL.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FetchOptions {
+    pub(crate) method: Option<String>,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Option<Vec<u8>>,
+    pub(crate) credentials: Credentials,
+    pub(crate) stall_timeout: Option<Duration>,
+}
+
+impl FetchOptions {
+    /// Builds the request for one attempt; `last_event_id` is sent when not empty.
+    fn request(
+        &self,
+        url: &str,
+        last_event_id: &str,
+        signal: &web_sys::AbortSignal,
+    ) -> Result<web_sys::Request, Error> {
+        let init = web_sys::RequestInit::new();
+        init.set_method(self.method.as_deref().unwrap_or("GET"));
+        init.set_cache(web_sys::RequestCache::NoStore);
+        init.set_mode(web_sys::RequestMode::Cors);
+        init.set_credentials(match self.credentials {
+            Credentials::Omit => web_sys::RequestCredentials::Omit,
+            Credentials::SameOrigin => web_sys::RequestCredentials::SameOrigin,
+            Credentials::Include => web_sys::RequestCredentials::Include,
+        });
+        init.set_signal(Some(signal));
+        if let Some(body) = &self.body {
+            init.set_body(&js_sys::Uint8Array::from(body.as_slice()));
+        }
+        let headers = web_sys::Headers::new().map_err(|err| Error::from_js(&err))?;
+        let invalid = |err: JsValue| Error::InvalidRequest(crate::error::js_message(&err));
+        headers
+            .set("Accept", "text/event-stream")
+            .map_err(invalid)?;
+        for (name, value) in &self.headers {
+            headers.set(name, value).map_err(invalid)?;
+        }
+        if !last_event_id.is_empty() {
+            headers
+                .set("Last-Event-ID", last_event_id)
+                .map_err(invalid)?;
+        }
+        init.set_headers(&headers);
+        web_sys::Request::new_with_str_and_init(url, &init).map_err(invalid)
+    }
+
+    /// Checks that a request can be built (method, header names and values, body with GET)
+    /// without sending it.
+    pub(crate) fn validate(&self, url: &str) -> Result<(), Error> {
+        let controller = web_sys::AbortController::new().map_err(|err| Error::from_js(&err))?;
+        self.request(url, "", &controller.signal()).map(drop)
+    }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// The global `fetch`, in windows and workers alike.
+    #[wasm_bindgen(js_name = fetch)]
+    fn fetch_request(request: &web_sys::Request) -> js_sys::Promise;
+
+    /// What `ReadableStreamDefaultReader.read()` resolves to, read without `Reflect`.
+    type ReadResult;
+    #[wasm_bindgen(method, getter)]
+    fn done(this: &ReadResult) -> bool;
+    #[wasm_bindgen(method, getter)]
+    fn value(this: &ReadResult) -> Option<js_sys::Uint8Array>;
+}
+
+/// Aborts the request when dropped: closing or dropping the stream, or dropping a pending
+/// connection attempt, ends the network request.
+#[derive(Debug)]
+struct AbortOnDrop(web_sys::AbortController);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// One open response: the body reader and the buffer each chunk is copied into.
+#[derive(Debug)]
+pub(crate) struct FetchConnection {
+    reader: web_sys::ReadableStreamDefaultReader,
+    chunk: Vec<u8>,
+    stall_timeout: Option<Duration>,
+    origin: String,
+    // Last, so the reader is released before the request is aborted.
+    _abort: AbortOnDrop,
+}
+
+impl FetchConnection {
+    /// Sends the request and checks the response: status 200 and a `text/event-stream`
+    /// content type, else the typed error.
+    pub(crate) async fn open(
+        url: &str,
+        options: &FetchOptions,
+        last_event_id: &str,
+    ) -> Result<Self, Error> {
+        let abort =
+            AbortOnDrop(web_sys::AbortController::new().map_err(|err| Error::from_js(&err))?);
+        let request = options.request(url, last_event_id, &abort.0.signal())?;
+        let response: web_sys::Response = JsFuture::from(fetch_request(&request))
+            .await
+            .map_err(|err| Error::Network(crate::error::js_message(&err)))?
+            .unchecked_into();
+        let headers = response.headers();
+        if response.status() != 200 {
+            let retry_after = headers
+                .get("Retry-After")
+                .ok()
+                .flatten()
+                .and_then(|value| parse_retry_after(&value));
+            return Err(Error::Status {
+                status: response.status(),
+                retry_after,
+            });
+        }
+        let content_type = headers.get("Content-Type").ok().flatten();
+        if !content_type.as_deref().is_some_and(is_event_stream) {
+            return Err(Error::ContentType { content_type });
+        }
+        let body = response.body().ok_or(Error::StreamEnded)?;
+        let reader = body
+            .get_reader()
+            .unchecked_into::<web_sys::ReadableStreamDefaultReader>();
+        Ok(FetchConnection {
+            reader,
+            chunk: Vec::new(),
+            stall_timeout: options.stall_timeout,
+            origin: origin_of(&response.url()).unwrap_or_default(),
+            _abort: abort,
+        })
+    }
+
+    /// The serialized origin of the response's final URL (after redirects).
+    pub(crate) fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// The next chunk of the body, `None` at its end. With a stall timeout, a read that
+    /// waits longer is [`Error::Stalled`].
+    pub(crate) async fn read(&mut self) -> Result<Option<&[u8]>, Error> {
+        let read = JsFuture::from(self.reader.read());
+        let result = match self.stall_timeout {
+            None => read.await,
+            Some(timeout) => {
+                let timer = gloo_timers::future::sleep(timeout);
+                futures_util::pin_mut!(timer);
+                match futures_util::future::select(read, timer).await {
+                    futures_util::future::Either::Left((result, _)) => result,
+                    futures_util::future::Either::Right(_) => {
+                        return Err(Error::Stalled { timeout })
+                    }
+                }
+            }
+        };
+        let result: ReadResult = result
+            .map_err(|err| Error::Network(crate::error::js_message(&err)))?
+            .unchecked_into();
+        if result.done() {
+            return Ok(None);
+        }
+        let Some(bytes) = result.value() else {
+            return Ok(Some(&[]));
+        };
+        // One copy per chunk into wasm memory, into a buffer reused across reads.
+        self.chunk.resize(bytes.length() as usize, 0);
+        bytes.copy_to(&mut self.chunk);
+        Ok(Some(&self.chunk))
+    }
+}
+
+/// Whether a `Content-Type` value's MIME essence is `text/event-stream` (parameters ignored,
+/// ASCII case-insensitive, surrounding whitespace trimmed).
+pub(crate) fn is_event_stream(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or_default();
+    essence.trim().eq_ignore_ascii_case("text/event-stream")
+}
+
+/// `Retry-After` as delay-seconds; an HTTP date is not honoured (the client's clock may be off).
+pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if value.is_empty() || !value.bytes().all(|byte| byte.is_ascii_digit()) {
+        return None;
+    }
+    Some(Duration::from_secs(value.parse().unwrap_or(u64::MAX)))
+}
+
+/// The serialized origin of an absolute URL.
+fn origin_of(url: &str) -> Option<String> {
+    web_sys::Url::new(url).ok().map(|url| url.origin())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_stream_content_types_are_compared_by_essence() {
+        for accepted in [
+            "text/event-stream",
+            "text/event-stream;",
+            "Text/Event-Stream; charset=utf-8",
+            " text/event-stream ",
+        ] {
+            assert!(is_event_stream(accepted), "{accepted:?}");
+        }
+        for refused in [
+            "text/plain",
+            "text/event-streams",
+            "x bogus",
+            "",
+            "text/event-stream-x",
+        ] {
+            assert!(!is_event_stream(refused), "{refused:?}");
+        }
+    }
+
+    #[test]
+    fn retry_after_takes_delay_seconds_only() {
+        assert_eq!(parse_retry_after("2"), Some(Duration::from_secs(2)));
+        assert_eq!(parse_retry_after(" 120 "), Some(Duration::from_secs(120)));
+        assert_eq!(
+            parse_retry_after("99999999999999999999999"),
+            Some(Duration::from_secs(u64::MAX))
+        );
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+        assert_eq!(parse_retry_after("-1"), None);
+        assert_eq!(parse_retry_after(""), None);
+    }
+}

@@ -1,0 +1,419 @@
+//! [`EventSource`]: a server-sent event stream as a typed Rust [`Stream`](futures_core::Stream),
+//! and the [`Builder`] of its options.
+
+use std::cell::Cell;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures_util::stream::LocalBoxStream;
+
+use crate::buffer::{Overflow, DEFAULT_CAPACITY};
+use crate::connection::{self, Plan, TransportOptions};
+use crate::decode::{self, Decoder};
+use crate::fetch::{Credentials, FetchOptions};
+use crate::native::{NativeOptions, NativeSource};
+use crate::parser::Parser;
+use crate::{ConnectionState, Error, Event, ReadyState, RetryPolicy};
+
+/// A connection to a server-sent event stream, read as a
+/// [`Stream`](futures_core::Stream) of `Result<Event<T>, Error>`.
+///
+/// ```no_run
+/// use futures::StreamExt;
+/// use wasm_sse::{Event, EventSource};
+///
+/// #[derive(serde::Deserialize)]
+/// struct Hello { message: String }
+///
+/// # async fn run() -> Result<(), wasm_sse::Error> {
+/// let mut feed = EventSource::new("/feed")?.json::<Hello>();
+/// while let Some(item) = feed.next().await {
+///     match item {
+///         Ok(Event::Open) => {}
+///         Ok(Event::Message(msg)) => println!("{}", msg.data.message),
+///         Err(err) => eprintln!("{err}"),
+///     }
+/// }
+/// # Ok(()) }
+/// ```
+///
+/// Errors are items. One that ends the stream is its last item; others (a dropped
+/// connection that is re-established, a message that did not decode) leave it running, and
+/// [`state`](Self::state) tells what happens next.
+/// Dropping the `EventSource` closes the connection, aborts any request, cancels any
+/// reconnect timer and removes every listener.
+#[must_use = "a stream does nothing unless polled; dropping it closes the connection"]
+pub struct EventSource<T = String> {
+    stream: Option<LocalBoxStream<'static, Result<Event, Error>>>,
+    state: Rc<Cell<ConnectionState>>,
+    url: String,
+    decoder: Decoder<T>,
+}
+
+impl<T> std::fmt::Debug for EventSource<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventSource")
+            .field("url", &self.url)
+            .field("state", &self.state.get())
+            .field("data", &std::any::type_name::<T>())
+            .finish()
+    }
+}
+
+impl EventSource {
+    /// Opens a stream of `url` (absolute, or relative to the page) over the browser's
+    /// `EventSource`, with the default options.
+    ///
+    /// A URL that cannot be parsed is [`Error::InvalidUrl`].
+    pub fn new(url: &str) -> Result<Self, Error> {
+        Self::builder(url).open()
+    }
+
+    /// Options for a stream of `url`; [`Builder::open`] opens it.
+    pub fn builder(url: impl Into<String>) -> Builder {
+        Builder::new(url.into())
+    }
+
+    /// Decodes every message's data as JSON into `T`.
+    ///
+    /// A message that does not decode is an [`Error::Decode`] item; the stream goes on.
+    pub fn json<T: serde::de::DeserializeOwned>(self) -> EventSource<T> {
+        EventSource {
+            stream: self.stream,
+            state: self.state,
+            url: self.url,
+            decoder: decode::json::<T>,
+        }
+    }
+}
+
+impl<T> EventSource<T> {
+    /// The absolute URL of the stream.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Where the connection stands, including a pending reconnect's attempt and delay.
+    pub fn state(&self) -> ConnectionState {
+        self.state.get()
+    }
+
+    /// The connection's state as the web's `readyState` names it.
+    pub fn ready_state(&self) -> ReadyState {
+        self.state.get().ready_state()
+    }
+
+    /// Closes the connection. The stream then ends (`None`); nothing buffered is delivered.
+    /// Closing twice does nothing.
+    pub fn close(&mut self) {
+        self.stream = None;
+        self.state.set(ConnectionState::Closed);
+    }
+}
+
+impl<T> futures_core::Stream for EventSource<T> {
+    type Item = Result<Event<T>, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        let Some(stream) = &mut this.stream else {
+            return Poll::Ready(None);
+        };
+        match stream.as_mut().poll_next(cx) {
+            Poll::Ready(Some(item)) => Poll::Ready(Some(decode::apply(this.decoder, item))),
+            Poll::Ready(None) => {
+                this.close();
+                Poll::Ready(None)
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+/// Which network API carries the stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Transport {
+    /// The browser's own `EventSource`: parsed by the browser, reconnected by the browser
+    /// while it can. GET only, no custom headers, no status code on failure. The default.
+    #[default]
+    EventSource,
+    /// `fetch()` with a body reader, parsed in wasm: any method, headers and body, typed
+    /// errors with the status, bounded event size, reconnection by the [`RetryPolicy`].
+    Fetch,
+}
+
+/// Options of an [`EventSource`], opened by [`open`](Builder::open).
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use wasm_sse::{EventSource, RetryPolicy, Transport};
+///
+/// # fn run() -> Result<(), wasm_sse::Error> {
+/// let feed = EventSource::builder("https://example.com/feed")
+///     .transport(Transport::Fetch)
+///     .method("POST")
+///     .header("Authorization", "Bearer secret")
+///     .body(r#"{"topic":"prices"}"#)
+///     .retry(RetryPolicy::default().max_attempts(10))
+///     .stall_timeout(Duration::from_secs(45))
+///     .open()?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until `open` is called"]
+pub struct Builder {
+    url: String,
+    transport: Transport,
+    credentials: Credentials,
+    events: Vec<String>,
+    all_events: bool,
+    capacity: usize,
+    overflow: Overflow,
+    fetch: FetchOptions,
+    retry: Option<RetryPolicy>,
+    last_event_id: String,
+    max_event_size: Option<usize>,
+}
+
+impl Builder {
+    fn new(url: String) -> Self {
+        Builder {
+            url,
+            transport: Transport::default(),
+            credentials: Credentials::default(),
+            events: Vec::new(),
+            all_events: false,
+            capacity: DEFAULT_CAPACITY,
+            overflow: Overflow::default(),
+            fetch: FetchOptions::default(),
+            retry: None,
+            last_event_id: String::new(),
+            max_event_size: None,
+        }
+    }
+
+    /// Chooses the transport; [`Transport::EventSource`] by default.
+    pub fn transport(mut self, transport: Transport) -> Self {
+        self.transport = transport;
+        self
+    }
+
+    /// Sends cookies and credentials cross-origin (`withCredentials`); off by default.
+    /// The server must then answer with its exact origin and `Access-Control-Allow-Credentials: true`.
+    pub fn with_credentials(self, with_credentials: bool) -> Self {
+        self.credentials(if with_credentials {
+            Credentials::Include
+        } else {
+            Credentials::SameOrigin
+        })
+    }
+
+    /// The credentials mode. [`Credentials::Omit`] needs [`Transport::Fetch`].
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = credentials;
+        self
+    }
+
+    /// Also delivers messages of these event types (the `event:` field), besides `message`.
+    ///
+    /// The browser's `EventSource` has no wildcard, so both transports deliver only
+    /// `message` and the types named here, unless [`all_events`](Self::all_events) is set.
+    pub fn events<I, S>(mut self, event_types: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.events.extend(event_types.into_iter().map(Into::into));
+        self
+    }
+
+    /// Delivers messages of every event type. Needs [`Transport::Fetch`].
+    pub fn all_events(mut self) -> Self {
+        self.all_events = true;
+        self
+    }
+
+    /// With [`Transport::EventSource`], which pushes messages whether or not they are read:
+    /// holds at most `capacity` messages for a consumer that falls behind, and does what
+    /// `overflow` says past that. Default: [`DEFAULT_CAPACITY`](crate::DEFAULT_CAPACITY),
+    /// [`Overflow::Fail`]. The fetch transport reads only as fast as the consumer pulls
+    /// and needs no buffer.
+    pub fn buffer(mut self, capacity: usize, overflow: Overflow) -> Self {
+        self.capacity = capacity;
+        self.overflow = overflow;
+        self
+    }
+
+    /// The request method, `GET` by default. Needs [`Transport::Fetch`].
+    pub fn method(mut self, method: impl Into<String>) -> Self {
+        self.fetch.method = Some(method.into());
+        self
+    }
+
+    /// Adds a request header, e.g. `Authorization`. Needs [`Transport::Fetch`].
+    ///
+    /// Cross-origin, any header but a few safelisted ones makes the browser send a CORS
+    /// preflight, which the server must allow.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.fetch.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// The request body, sent again on every reconnect. Needs [`Transport::Fetch`] and a
+    /// method other than `GET`.
+    pub fn body(mut self, body: impl Into<Vec<u8>>) -> Self {
+        self.fetch.body = Some(body.into());
+        self
+    }
+
+    /// When and how to reconnect after a failure the browser does not handle itself.
+    ///
+    /// With [`Transport::Fetch`] the default is [`RetryPolicy::default`]. With
+    /// [`Transport::EventSource`] the default is the browser's behaviour: it reconnects by
+    /// itself after a network error or the end of a response, and gives up for good on an
+    /// HTTP error. With a policy, a new `EventSource` is opened after it gives up; since the
+    /// browser cannot send `Last-Event-ID` on a new one, the last event id travels in the
+    /// query parameter [`LAST_EVENT_ID_PARAM`](crate::LAST_EVENT_ID_PARAM)
+    /// (`?lastEventId=...`, the convention of Pushpin and reconnecting-eventsource).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// The last event id to resume from on the first request (sent as `Last-Event-ID` by
+    /// the fetch transport, as the `lastEventId` query parameter by the `EventSource` one).
+    /// An id holding NUL, CR or LF is ignored.
+    pub fn last_event_id(mut self, id: impl Into<String>) -> Self {
+        self.last_event_id = id.into();
+        if self.last_event_id.contains(['\0', '\r', '\n']) {
+            self.last_event_id.clear();
+        }
+        self
+    }
+
+    /// Drops the connection and reconnects when no byte (not even a keep-alive comment)
+    /// arrives for this long. Off by default. Needs [`Transport::Fetch`].
+    pub fn stall_timeout(mut self, timeout: Duration) -> Self {
+        self.fetch.stall_timeout = Some(timeout);
+        self
+    }
+
+    /// The largest event accepted, in bytes; a larger one is an [`Error::EventTooLarge`] item
+    /// and is skipped. Default [`Parser::DEFAULT_MAX_EVENT_SIZE`]. Needs [`Transport::Fetch`]
+    /// (the browser's `EventSource` parses by itself, without a limit).
+    pub fn max_event_size(mut self, bytes: usize) -> Self {
+        self.max_event_size = Some(bytes);
+        self
+    }
+
+    /// Opens the stream.
+    ///
+    /// A URL that cannot be parsed is [`Error::InvalidUrl`]; a request that cannot be built,
+    /// or a fetch-only option with [`Transport::EventSource`], is [`Error::InvalidRequest`].
+    /// Failures of the connection itself are stream items.
+    pub fn open(self) -> Result<EventSource, Error> {
+        let url = resolve_url(&self.url)?;
+        let state = Rc::new(Cell::new(ConnectionState::Connecting));
+        let max_event_size = self
+            .max_event_size
+            .unwrap_or(Parser::DEFAULT_MAX_EVENT_SIZE);
+        let (transport, first, retry, event_types) = match self.transport {
+            Transport::EventSource => {
+                self.refuse_fetch_options()?;
+                let options = NativeOptions {
+                    with_credentials: self.credentials == Credentials::Include,
+                    events: self.events,
+                    capacity: self.capacity,
+                    overflow: self.overflow,
+                };
+                let query = if self.last_event_id.is_empty() {
+                    url.clone()
+                } else {
+                    connection::url_with_last_event_id(&url, &self.last_event_id)
+                };
+                let first = NativeSource::open(&query, &options)?;
+                (
+                    TransportOptions::Native(options),
+                    Some(first),
+                    self.retry,
+                    None,
+                )
+            }
+            Transport::Fetch => {
+                if !url.starts_with("http://") && !url.starts_with("https://") {
+                    return Err(Error::InvalidUrl {
+                        url,
+                        reason: "only http: and https: URLs can be fetched".into(),
+                    });
+                }
+                let mut fetch = self.fetch;
+                fetch.credentials = self.credentials;
+                fetch.validate(&url)?;
+                let event_types = (!self.all_events).then_some(self.events);
+                (
+                    TransportOptions::Fetch(fetch),
+                    None,
+                    Some(self.retry.unwrap_or_default()),
+                    event_types,
+                )
+            }
+        };
+        let plan = Plan {
+            url: url.clone(),
+            transport,
+            event_types,
+            retry,
+            last_event_id: self.last_event_id,
+            max_event_size,
+        };
+        Ok(EventSource {
+            stream: Some(connection::stream(plan, first, Rc::clone(&state))),
+            state,
+            url,
+            decoder: decode::text,
+        })
+    }
+
+    /// Fetch-only options are refused with the `EventSource` transport rather than ignored.
+    fn refuse_fetch_options(&self) -> Result<(), Error> {
+        let set = [
+            (self.fetch.method.is_some(), "method"),
+            (!self.fetch.headers.is_empty(), "header"),
+            (self.fetch.body.is_some(), "body"),
+            (self.fetch.stall_timeout.is_some(), "stall_timeout"),
+            (self.max_event_size.is_some(), "max_event_size"),
+            (self.all_events, "all_events"),
+            (
+                self.credentials == Credentials::Omit,
+                "credentials(Credentials::Omit)",
+            ),
+        ];
+        match set.iter().find(|(is_set, _)| *is_set) {
+            Some((_, option)) => Err(Error::InvalidRequest(format!(
+                "{option} needs Transport::Fetch: the browser's EventSource cannot do it"
+            ))),
+            None => Ok(()),
+        }
+    }
+}
+
+/// `url` resolved against the page's (or worker's) location, as the browser would.
+fn resolve_url(url: &str) -> Result<String, Error> {
+    let base = js_sys::Reflect::get(&js_sys::global(), &"location".into())
+        .ok()
+        .filter(|location| location.is_object())
+        .and_then(|location| js_sys::Reflect::get(&location, &"href".into()).ok())
+        .and_then(|href| href.as_string());
+    let parsed = match &base {
+        Some(base) => web_sys::Url::new_with_base(url, base),
+        None => web_sys::Url::new(url),
+    };
+    parsed
+        .map(|parsed| parsed.href())
+        .map_err(|err| Error::InvalidUrl {
+            url: url.to_owned(),
+            reason: crate::error::js_message(&err),
+        })
+}

@@ -1,0 +1,150 @@
+//! Helpers shared by the browser suites: the test server's address, its counters and log,
+//! and stream reads that fail the test instead of hanging.
+#![allow(dead_code)]
+
+use std::future::Future;
+use std::time::Duration;
+
+use futures::{future, Stream, StreamExt};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+#[wasm_bindgen(module = "/tests/js/fixtures.js")]
+extern "C" {
+    fn sleep(ms: u32) -> js_sys::Promise;
+    #[wasm_bindgen(catch, js_name = getJson)]
+    fn get_json(url: &str, with_credentials: bool) -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(js_name = pageOrigin)]
+    pub fn page_origin() -> String;
+}
+
+/// The test server's base URL, given at compile time by the test command.
+pub fn server() -> &'static str {
+    match option_env!("SSE_SERVER_URL") {
+        Some(url) => url,
+        None => {
+            panic!("SSE_SERVER_URL is set by the test command (npm test) to the test server's URL")
+        }
+    }
+}
+
+/// An absolute URL of the test server for `path_and_query`.
+pub fn url(path_and_query: &str) -> String {
+    format!("{}{}", server(), path_and_query)
+}
+
+/// A tag no other test uses, so counters and logs are this test's own.
+pub fn unique_tag(name: &str) -> String {
+    format!("{name}-{}", js_sys::Math::random().to_bits())
+}
+
+/// Waits `ms` milliseconds.
+pub async fn wait(ms: u32) {
+    JsFuture::from(sleep(ms))
+        .await
+        .expect("setTimeout cannot fail");
+}
+
+/// Runs `work`, failing the test if it takes longer than `limit`.
+pub async fn within<F: Future>(limit: Duration, what: &str, work: F) -> F::Output {
+    let timer = wait(limit.as_millis() as u32);
+    futures::pin_mut!(work, timer);
+    match future::select(work, timer).await {
+        future::Either::Left((output, _)) => output,
+        future::Either::Right(_) => panic!("timed out after {limit:?} waiting for {what}"),
+    }
+}
+
+/// The next item of `stream`, failing the test after 10 s.
+pub async fn next<S: Stream + Unpin>(stream: &mut S) -> Option<S::Item> {
+    within(
+        Duration::from_secs(10),
+        "the next stream item",
+        stream.next(),
+    )
+    .await
+}
+
+/// Asserts that `stream` yields nothing for `ms` milliseconds.
+pub async fn assert_quiet<S>(stream: &mut S, ms: u32)
+where
+    S: Stream + Unpin,
+    S::Item: std::fmt::Debug,
+{
+    let timer = wait(ms);
+    futures::pin_mut!(timer);
+    if let future::Either::Left((item, _)) = future::select(stream.next(), timer).await {
+        panic!("expected nothing for {ms} ms, got {item:?}");
+    }
+}
+
+/// JSON from the test server.
+pub async fn get(path_and_query: &str) -> serde_json::Value {
+    fetch_json(&url(path_and_query), false).await
+}
+
+/// JSON from `url`, sending cookies when `with_credentials`.
+pub async fn fetch_json(url: &str, with_credentials: bool) -> serde_json::Value {
+    let promise = get_json(url, with_credentials).expect("fetch");
+    let value = JsFuture::from(promise)
+        .await
+        .unwrap_or_else(|err| panic!("GET {url}: {err:?}"));
+    let text = js_sys::JSON::stringify(&value).expect("stringify");
+    serde_json::from_str(&String::from(text)).expect("JSON")
+}
+
+/// Connections of `tag` whose response is still open at the server.
+pub async fn open_connections(tag: &str) -> u64 {
+    get(&format!("/stats?tag={tag}")).await["open"]
+        .as_u64()
+        .expect("open")
+}
+
+/// Waits until the server sees no open connection of `tag`, failing the test after 5 s.
+pub async fn assert_all_closed(tag: &str) {
+    within(
+        Duration::from_secs(5),
+        "the server to see every connection closed",
+        async {
+            while open_connections(tag).await != 0 {
+                wait(50).await;
+            }
+        },
+    )
+    .await;
+}
+
+/// The server's log of `tag`'s requests, CORS preflights included.
+pub async fn request_log(tag: &str) -> Vec<serde_json::Value> {
+    match get(&format!("/log?tag={tag}")).await {
+        serde_json::Value::Array(records) => records,
+        other => panic!("log is not an array: {other}"),
+    }
+}
+
+/// The server's log of `tag`'s connections: its requests but CORS preflights.
+pub async fn connection_log(tag: &str) -> Vec<serde_json::Value> {
+    let mut log = request_log(tag).await;
+    log.retain(|record| record["method"] != "OPTIONS");
+    log
+}
+
+/// Reads items until `done` says stop, failing the test after 15 s.
+pub async fn collect_until<S, F>(stream: &mut S, mut done: F) -> Vec<S::Item>
+where
+    S: Stream + Unpin,
+    F: FnMut(&S::Item) -> bool,
+{
+    within(Duration::from_secs(15), "the expected items", async {
+        let mut items = Vec::new();
+        while let Some(item) = stream.next().await {
+            let stop = done(&item);
+            items.push(item);
+            if stop {
+                break;
+            }
+        }
+        items
+    })
+    .await
+}

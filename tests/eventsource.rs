@@ -1,0 +1,288 @@
+//! What only the EventSource transport does (the browser parses and reconnects), against
+//! the test server in a real browser. Behaviours both transports share are in transports.rs.
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use common::*;
+use wasm_bindgen_test::*;
+use wasm_sse::{Error, Event, EventSource, Overflow, ReadyState, RetryPolicy};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[derive(Debug, PartialEq, serde::Deserialize)]
+struct Seq {
+    seq: u64,
+}
+
+/// The data of every message among `items`, with errors and opens named.
+fn summary<T: std::fmt::Debug>(items: &[Result<Event<T>, Error>]) -> Vec<String> {
+    items
+        .iter()
+        .map(|item| match item {
+            Ok(Event::Open) => "open".to_owned(),
+            Ok(Event::Message(message)) => format!(
+                "{}:{:?}#{}",
+                message.event, message.data, message.last_event_id
+            ),
+            Err(err) => format!("err:{err:?}"),
+        })
+        .collect()
+}
+
+async fn assert_fails_without_delivering(path: &str) {
+    let tag = unique_tag("fail");
+    let separator = if path.contains('?') { '&' } else { '?' };
+    let mut feed = EventSource::new(&url(&format!("{path}{separator}tag={tag}"))).unwrap();
+    assert_eq!(
+        next(&mut feed).await,
+        Some(Err(Error::ConnectionFailed)),
+        "{path}"
+    );
+    assert_eq!(next(&mut feed).await, None, "{path}: the stream ends");
+    assert_eq!(feed.ready_state(), ReadyState::Closed);
+    wait(300).await;
+    assert_eq!(
+        connection_log(&tag).await.len(),
+        1,
+        "{path}: the browser does not retry"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn error_statuses_fail_the_stream_without_a_message() {
+    for status in [204, 301, 400, 401, 404, 500, 503] {
+        assert_fails_without_delivering(&format!("/status/{status}")).await;
+    }
+}
+
+// Chromium reports a wrong content type only once the response ends: a held-open response
+// of the wrong type leaves its EventSource connecting for ever. The fetch transport does better.
+#[wasm_bindgen_test]
+async fn a_wrong_or_missing_content_type_fails_the_stream() {
+    let body = js_sys::encode_uri_component("data: should not be delivered\n\n");
+    assert_fails_without_delivering(&format!(
+        "/raw?body={body}&content_type=text/plain&after=eof"
+    ))
+    .await;
+    assert_fails_without_delivering(&format!("/raw?body={body}&content_type=none&after=eof")).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_scheme_that_cannot_be_fetched_fails_the_stream() {
+    let mut feed = EventSource::new("ftp://127.0.0.1/feed").unwrap();
+    assert_eq!(next(&mut feed).await, Some(Err(Error::ConnectionFailed)));
+    assert_eq!(next(&mut feed).await, None);
+}
+
+#[wasm_bindgen_test]
+async fn each_reconnect_of_the_browser_is_a_disconnected_item() {
+    let tag = unique_tag("resume");
+    let mut feed = EventSource::new(&url(&format!(
+        "/counter?count=6&drop_after=2&retry=50&tag={tag}"
+    )))
+    .unwrap()
+    .json::<Seq>();
+    let items = collect_until(&mut feed, |_| false).await;
+    let seqs: Vec<u64> = items
+        .iter()
+        .filter_map(|item| match item {
+            Ok(Event::Message(message)) => Some(message.data.seq),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(seqs, [1, 2, 3, 4, 5, 6]);
+    let reconnects = items
+        .iter()
+        .filter(|item| matches!(item, Err(Error::Disconnected)))
+        .count();
+    assert_eq!(reconnects, 3, "{:?}", summary(&items));
+    assert_eq!(
+        items.last(),
+        Some(&Err(Error::ConnectionFailed)),
+        "the 204 after the last event stops it"
+    );
+    let sent: Vec<_> = connection_log(&tag)
+        .await
+        .iter()
+        .map(|record| record["last_event_id"].clone())
+        .collect();
+    assert_eq!(
+        sent,
+        [serde_json::Value::Null, "2".into(), "4".into(), "6".into()]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_server_retry_field_sets_the_browser_reconnect_delay() {
+    let tag = unique_tag("retry");
+    let mut feed = EventSource::new(&url(&format!("/retry?ms=400&tag={tag}"))).unwrap();
+    let items = collect_until(
+        &mut feed,
+        |item| matches!(item, Ok(Event::Message(m)) if m.data == "again"),
+    )
+    .await;
+    assert_eq!(
+        summary(&items),
+        [
+            "open",
+            "message:\"first\"#",
+            "err:Disconnected",
+            "open",
+            "message:\"again\"#"
+        ]
+    );
+    let log = connection_log(&tag).await;
+    let gap = log[1]["at_ms"].as_f64().unwrap() - log[0]["at_ms"].as_f64().unwrap();
+    assert!((400.0..3000.0).contains(&gap), "reconnected after {gap} ms");
+}
+
+#[wasm_bindgen_test]
+async fn a_consumer_that_falls_behind_gets_an_overflow_error_and_the_connection_closes() {
+    let tag = unique_tag("overflow");
+    let mut feed = EventSource::builder(url(&format!("/counter?count=20&tag={tag}")))
+        .buffer(3, Overflow::Fail)
+        .open()
+        .unwrap();
+    wait(500).await;
+    let items = collect_until(&mut feed, |_| false).await;
+    assert_eq!(
+        summary(&items),
+        [
+            "open",
+            "message:\"{\\\"seq\\\":1}\"#1",
+            "message:\"{\\\"seq\\\":2}\"#2",
+            "message:\"{\\\"seq\\\":3}\"#3",
+            "err:Overflow { capacity: 3 }"
+        ]
+    );
+    assert_all_closed(&tag).await;
+}
+
+#[wasm_bindgen_test]
+async fn drop_oldest_reports_how_many_messages_were_skipped() {
+    let mut feed = EventSource::builder(url("/counter?count=20"))
+        .buffer(3, Overflow::DropOldest)
+        .open()
+        .unwrap()
+        .json::<Seq>();
+    wait(500).await;
+    let items = collect_until(
+        &mut feed,
+        |item| matches!(item, Ok(Event::Message(m)) if m.data.seq == 20),
+    )
+    .await;
+    assert_eq!(
+        summary(&items),
+        [
+            "open",
+            "err:Lagged { skipped: 17 }",
+            "message:Seq { seq: 18 }#18",
+            "message:Seq { seq: 19 }#19",
+            "message:Seq { seq: 20 }#20"
+        ]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn drop_newest_keeps_the_first_messages_and_reports_the_rest() {
+    let mut feed = EventSource::builder(url("/counter?count=20"))
+        .buffer(3, Overflow::DropNewest)
+        .open()
+        .unwrap()
+        .json::<Seq>();
+    wait(500).await;
+    let items = collect_until(&mut feed, |item| matches!(item, Err(Error::Lagged { .. }))).await;
+    assert_eq!(
+        summary(&items),
+        [
+            "open",
+            "message:Seq { seq: 1 }#1",
+            "message:Seq { seq: 2 }#2",
+            "message:Seq { seq: 3 }#3",
+            "err:Lagged { skipped: 17 }"
+        ]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn with_a_retry_policy_a_new_event_source_replaces_one_the_browser_gave_up_on() {
+    let tag = unique_tag("reopen");
+    let mut feed = EventSource::builder(url(&format!(
+        "/counter?count=4&drop_after=2&retry=300&tag={tag}"
+    )))
+    .retry(
+        RetryPolicy::browser()
+            .initial_delay(std::time::Duration::from_millis(50))
+            .max_attempts(1),
+    )
+    .open()
+    .unwrap()
+    .json::<Seq>();
+    let mut items = collect_until(
+        &mut feed,
+        |item| matches!(item, Ok(Event::Message(m)) if m.data.seq == 2),
+    )
+    .await;
+    // The browser's own reconnect now meets a 503, and the browser gives up for good.
+    get(&format!("/control/fail?tag={tag}&n=1&status=503")).await;
+    items.extend(collect_until(&mut feed, |_| false).await);
+    let seqs: Vec<u64> = items
+        .iter()
+        .filter_map(|item| match item {
+            Ok(Event::Message(message)) => Some(message.data.seq),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(seqs, [1, 2, 3, 4]);
+    let log = connection_log(&tag).await;
+    let requests: Vec<(String, String)> = log
+        .iter()
+        .map(|record| {
+            let header = record["last_event_id"].as_str().unwrap_or("-").to_owned();
+            let query = record["query"].as_str().unwrap_or_default();
+            let param = query
+                .split('&')
+                .find_map(|pair| pair.strip_prefix("lastEventId="))
+                .unwrap_or("-")
+                .to_owned();
+            (header, param)
+        })
+        .collect();
+    let expected = [("-", "-"), ("2", "-"), ("-", "2"), ("4", "2"), ("-", "4")];
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(h, q)| (h.to_string(), q.to_string()))
+        .collect();
+    assert_eq!(
+        requests, expected,
+        "(Last-Event-ID header, lastEventId parameter) of each request"
+    );
+    assert_eq!(
+        items.last(),
+        Some(&Err(Error::ConnectionFailed)),
+        "the policy's one attempt met the final 204"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn options_only_fetch_can_honour_are_refused_not_ignored() {
+    let refused = [
+        EventSource::builder(url("/"))
+            .header("Authorization", "Bearer x")
+            .open(),
+        EventSource::builder(url("/")).method("POST").open(),
+        EventSource::builder(url("/")).body("x").open(),
+        EventSource::builder(url("/"))
+            .stall_timeout(std::time::Duration::from_secs(1))
+            .open(),
+        EventSource::builder(url("/")).max_event_size(1024).open(),
+        EventSource::builder(url("/")).all_events().open(),
+    ];
+    for result in refused {
+        let Err(Error::InvalidRequest(reason)) = result else {
+            panic!("expected InvalidRequest, got {result:?}");
+        };
+        assert!(reason.contains("needs Transport::Fetch"), "{reason}");
+    }
+}
