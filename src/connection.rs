@@ -246,18 +246,13 @@ fn message(
     parsed: Result<crate::parser::ParsedEvent, ParseError>,
     origin: &str,
 ) -> Result<Event, Error> {
-    match parsed {
-        Ok(parsed) => {
-            let (event, data, last_event_id) = parsed.into_parts();
-            Ok(Event::Message(Message {
-                event,
-                data,
-                last_event_id,
-                origin: origin.to_owned(),
-            }))
-        }
-        Err(ParseError::EventTooLarge { limit }) => Err(Error::EventTooLarge { limit }),
-    }
+    let (event, data, last_event_id) = parsed?.into_parts();
+    Ok(Event::Message(Message {
+        event,
+        data,
+        last_event_id,
+        origin: origin.to_owned(),
+    }))
 }
 
 /// `url` with the last event id as a query parameter, when there is one.

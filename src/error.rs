@@ -96,6 +96,14 @@ pub enum Error {
     Js(String),
 }
 
+impl From<crate::parser::ParseError> for Error {
+    fn from(err: crate::parser::ParseError) -> Self {
+        match err {
+            crate::parser::ParseError::EventTooLarge { limit } => Error::EventTooLarge { limit },
+        }
+    }
+}
+
 impl Error {
     /// Builds [`Error::Js`] from a thrown JavaScript value, keeping its message.
     pub(crate) fn from_js(value: &wasm_bindgen::JsValue) -> Self {

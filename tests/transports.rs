@@ -214,6 +214,17 @@ for_both_transports! {
         assert_eq!(echo(false).await["cookies"].get("session"), None);
     }
 
+    async fn a_tab_switch_neither_pauses_nor_resends_the_request(transport: Transport) {
+        let tag = unique_tag("visibility");
+        let mut feed = open(transport, &format!("/counter?count=3&interval_ms=100&tag={tag}"));
+        assert_eq!(next(&mut feed).await, Some(Ok(Event::Open)));
+        announce_visibility_change();
+        let items = collect_until(&mut feed, |item| matches!(item, Ok(Event::Message(m)) if m.last_event_id == "3")).await;
+        assert_eq!(items.len(), 3, "{:?}", summary(&items));
+        assert_eq!(connection_log(&tag).await.len(), 1, "one request, never re-sent");
+        assert_eq!(open_connections(&tag).await, 1, "still open");
+    }
+
     async fn the_request_asks_for_an_event_stream_and_no_cache(transport: Transport) {
         let tag = unique_tag("headers");
         let mut feed = open(transport, &format!("/counter?count=1&tag={tag}"));

@@ -16,6 +16,8 @@ extern "C" {
     fn get_json(url: &str, with_credentials: bool) -> Result<js_sys::Promise, JsValue>;
     #[wasm_bindgen(js_name = pageOrigin)]
     pub fn page_origin() -> String;
+    #[wasm_bindgen(js_name = announceVisibilityChange)]
+    pub fn announce_visibility_change();
 }
 
 /// The test server's base URL, given at compile time by the test command.

@@ -13,3 +13,10 @@ export async function getJson(url, withCredentials) {
 export function pageOrigin() {
   return self.location.origin;
 }
+
+// What a tab switch tells the page; clients such as fetch-event-source abort and re-send on it.
+export function announceVisibilityChange() {
+  document.dispatchEvent(new Event("visibilitychange"));
+  window.dispatchEvent(new Event("pagehide"));
+  window.dispatchEvent(new Event("blur"));
+}
