@@ -10,26 +10,6 @@ use wasm_sse::{Error, Event, EventSource, Overflow, ReadyState, RetryPolicy};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-#[derive(Debug, PartialEq, serde::Deserialize)]
-struct Seq {
-    seq: u64,
-}
-
-/// The data of every message among `items`, with errors and opens named.
-fn summary<T: std::fmt::Debug>(items: &[Result<Event<T>, Error>]) -> Vec<String> {
-    items
-        .iter()
-        .map(|item| match item {
-            Ok(Event::Open) => "open".to_owned(),
-            Ok(Event::Message(message)) => format!(
-                "{}:{:?}#{}",
-                message.event, message.data, message.last_event_id
-            ),
-            Err(err) => format!("err:{err:?}"),
-        })
-        .collect()
-}
-
 async fn assert_fails_without_delivering(path: &str) {
     let tag = unique_tag("fail");
     let separator = if path.contains('?') { '&' } else { '?' };
@@ -84,14 +64,7 @@ async fn each_reconnect_of_the_browser_is_a_disconnected_item() {
     .unwrap()
     .json::<Seq>();
     let items = collect_until(&mut feed, |_| false).await;
-    let seqs: Vec<u64> = items
-        .iter()
-        .filter_map(|item| match item {
-            Ok(Event::Message(message)) => Some(message.data.seq),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(seqs, [1, 2, 3, 4, 5, 6]);
+    assert_eq!(seqs(&items), [1, 2, 3, 4, 5, 6]);
     let reconnects = items
         .iter()
         .filter(|item| matches!(item, Err(Error::Disconnected)))
@@ -227,14 +200,7 @@ async fn with_a_retry_policy_a_new_event_source_replaces_one_the_browser_gave_up
     // The browser's own reconnect now meets a 503, and the browser gives up for good.
     get(&format!("/control/fail?tag={tag}&n=1&status=503")).await;
     items.extend(collect_until(&mut feed, |_| false).await);
-    let seqs: Vec<u64> = items
-        .iter()
-        .filter_map(|item| match item {
-            Ok(Event::Message(message)) => Some(message.data.seq),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(seqs, [1, 2, 3, 4]);
+    assert_eq!(seqs(&items), [1, 2, 3, 4]);
     let log = connection_log(&tag).await;
     let requests: Vec<(String, String)> = log
         .iter()

@@ -15,11 +15,6 @@ use wasm_sse::{
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-struct Seq {
-    seq: u64,
-}
-
 const MS: fn(u64) -> Duration = Duration::from_millis;
 
 fn fetch(path: &str) -> Builder {
@@ -29,16 +24,6 @@ fn fetch(path: &str) -> Builder {
 /// Reconnects after 50 ms, then 100, 200...: quick enough for tests, still a backoff.
 fn quick() -> RetryPolicy {
     RetryPolicy::default().initial_delay(MS(50)).jitter(0.0)
-}
-
-fn seqs(items: &[Result<Event<Seq>, Error>]) -> Vec<u64> {
-    items
-        .iter()
-        .filter_map(|item| match item {
-            Ok(Event::Message(message)) => Some(message.data.seq),
-            _ => None,
-        })
-        .collect()
 }
 
 fn gaps_ms(log: &[serde_json::Value]) -> Vec<f64> {
@@ -97,22 +82,16 @@ async fn a_post_is_sent_again_with_its_body_on_reconnect() {
 
 #[wasm_bindgen_test]
 async fn client_errors_stop_with_the_status_and_no_retry() {
-    for status in [401, 404] {
+    for code in [401, 404] {
         let tag = unique_tag("4xx");
-        let mut feed = fetch(&format!("/status/{status}?tag={tag}"))
+        let mut feed = fetch(&format!("/status/{code}?tag={tag}"))
             .retry(quick())
             .open()
             .unwrap();
-        assert_eq!(
-            next(&mut feed).await,
-            Some(Err(Error::Status {
-                status,
-                retry_after: None
-            }))
-        );
+        assert_eq!(next(&mut feed).await, Some(Err(status(code))));
         assert_eq!(next(&mut feed).await, None);
         wait(300).await;
-        assert_eq!(connection_log(&tag).await.len(), 1, "{status}: no retry");
+        assert_eq!(connection_log(&tag).await.len(), 1, "{code}: no retry");
     }
 }
 
@@ -123,13 +102,7 @@ async fn no_content_stops_the_stream_without_reconnecting() {
         .retry(quick())
         .open()
         .unwrap();
-    assert_eq!(
-        next(&mut feed).await,
-        Some(Err(Error::Status {
-            status: 204,
-            retry_after: None
-        }))
-    );
+    assert_eq!(next(&mut feed).await, Some(Err(status(204))));
     assert_eq!(next(&mut feed).await, None);
     assert_eq!(feed.state(), ConnectionState::Closed);
     wait(300).await;
@@ -163,10 +136,7 @@ async fn service_unavailable_is_retried_until_the_server_recovers() {
         .open()
         .unwrap()
         .json::<Seq>();
-    let unavailable = Err(Error::Status {
-        status: 503,
-        retry_after: None,
-    });
+    let unavailable = Err(status(503));
     assert_eq!(next(&mut feed).await, Some(unavailable.clone()));
     assert_eq!(
         feed.state(),
@@ -270,13 +240,7 @@ async fn dropped_mid_stream_again_and_again_every_event_arrives_once_in_order() 
         .filter(|item| matches!(item, Err(Error::StreamEnded)))
         .count();
     assert_eq!(ended, 8, "one end of stream per dropped connection");
-    assert_eq!(
-        items.last(),
-        Some(&Err(Error::Status {
-            status: 204,
-            retry_after: None
-        }))
-    );
+    assert_eq!(items.last(), Some(&Err(status(204))));
     let sent: Vec<_> = connection_log(&tag)
         .await
         .iter()
@@ -335,13 +299,7 @@ async fn a_clean_end_of_stream_reconnects_as_the_spec_says() {
         .unwrap();
     let items = collect_until(&mut feed, |_| false).await;
     assert_eq!(items[2], Err(Error::StreamEnded));
-    assert_eq!(
-        items.last(),
-        Some(&Err(Error::Status {
-            status: 204,
-            retry_after: None
-        }))
-    );
+    assert_eq!(items.last(), Some(&Err(status(204))));
     assert_eq!(connection_log(&tag).await.len(), 2);
 }
 
@@ -355,13 +313,7 @@ async fn a_stalled_stream_is_dropped_and_resumed() {
         .unwrap();
     let items = collect_until(&mut feed, |_| false).await;
     assert_eq!(items[2], Err(Error::Stalled { timeout: MS(300) }));
-    assert_eq!(
-        items.last(),
-        Some(&Err(Error::Status {
-            status: 204,
-            retry_after: None
-        }))
-    );
+    assert_eq!(items.last(), Some(&Err(status(204))));
     let log = connection_log(&tag).await;
     assert_eq!(log[1]["last_event_id"], "1");
 }

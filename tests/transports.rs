@@ -37,11 +37,6 @@ struct Hello {
     message: String,
 }
 
-#[derive(Debug, PartialEq, serde::Deserialize)]
-struct Seq {
-    seq: u64,
-}
-
 fn open(transport: Transport, path: &str) -> EventSource {
     EventSource::builder(url(path))
         .transport(transport)
@@ -235,30 +230,4 @@ for_both_transports! {
         assert_eq!(headers["cache-control"], "no-cache");
         assert_eq!(log.iter().filter(|record| record["method"] == "OPTIONS").count(), 0, "no CORS preflight");
     }
-}
-
-/// Each item in a line: `open`, `type:"data"#id`, or `err:Debug`.
-fn summary<T: std::fmt::Debug>(items: &[Result<Event<T>, Error>]) -> Vec<String> {
-    items
-        .iter()
-        .map(|item| match item {
-            Ok(Event::Open) => "open".to_owned(),
-            Ok(Event::Message(message)) => format!(
-                "{}:{:?}#{}",
-                message.event, message.data, message.last_event_id
-            ),
-            Err(err) => format!("err:{err:?}"),
-        })
-        .collect()
-}
-
-/// The sequence numbers of the messages among `items`.
-fn seqs(items: &[Result<Event<Seq>, Error>]) -> Vec<u64> {
-    items
-        .iter()
-        .filter_map(|item| match item {
-            Ok(Event::Message(message)) => Some(message.data.seq),
-            _ => None,
-        })
-        .collect()
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use futures::{future, Stream, StreamExt};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
+use wasm_sse::{Error, Event};
 
 #[wasm_bindgen(module = "/tests/js/fixtures.js")]
 extern "C" {
@@ -149,4 +150,46 @@ where
         items
     })
     .await
+}
+
+/// The counter feed's data: `{"seq":N}`.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct Seq {
+    pub seq: u64,
+}
+
+/// The sequence numbers of the messages among `items`.
+pub fn seqs(items: &[Result<Event<Seq>, Error>]) -> Vec<u64> {
+    items
+        .iter()
+        .filter_map(|item| match item {
+            Ok(Event::Message(message)) => Some(message.data.seq),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Each item in a line: `open`, `type:"data"#id` (data in Debug form), or `err:Debug`.
+pub fn summary<T: std::fmt::Debug>(items: &[Result<Event<T>, Error>]) -> Vec<String> {
+    items
+        .iter()
+        .map(|item| match item {
+            Ok(Event::Open) => "open".to_owned(),
+            Ok(Event::Message(message)) => {
+                format!(
+                    "{}:{:?}#{}",
+                    message.event, message.data, message.last_event_id
+                )
+            }
+            Err(err) => format!("err:{err:?}"),
+        })
+        .collect()
+}
+
+/// The error of an answer with `status` and no `Retry-After`.
+pub fn status(status: u16) -> Error {
+    Error::Status {
+        status,
+        retry_after: None,
+    }
 }
