@@ -10,5 +10,6 @@ scripts/build-demo.sh
 SSE_SERVER_PORT="${PORT:-8080}" start_server release
 echo
 echo "    wasm-sse demo: $SSE_SERVER_URL/www/"
+echo "    (a live market dashboard on the npm package, the hello feed, and any feed you point it at)"
 echo "    (Ctrl-C stops it)"
 wait "$SSE_SERVER_PID"

@@ -46,4 +46,13 @@ else
   step "npm packages: installing"
   if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 fi
+if [ -x /usr/sbin/nginx ] && [ -e /usr/lib/nginx/modules/ngx_nchan_module.so ]; then
+  step "nginx with nchan (a third-party SSE server for the tests): present"
+else
+  step "nginx with nchan (a third-party SSE server for the tests): installing with apt-get"
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends nginx libnginx-mod-nchan >/dev/null
+fi
 step "done"

@@ -15,6 +15,6 @@ start_server
 echo "    test server at $SSE_SERVER_URL"
 wasm-pack test --headless --chrome
 
-echo "==> test: the demo page in headless Chromium"
+echo "==> test: the npm package (JS API, typings, nginx+nchan) and the demo page in headless Chromium"
 scripts/build-demo.sh
-node --test tests/demo/
+node --test tests/npm/ tests/demo/

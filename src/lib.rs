@@ -34,6 +34,8 @@ mod decode;
 mod error;
 mod event;
 mod fetch;
+#[cfg(feature = "js")]
+mod js;
 mod native;
 pub mod parser;
 mod retry;

@@ -1,39 +1,108 @@
-// The demo page in a real headless Chromium, as a person would open it: it loads without
-// console errors, the Rust code prints the hello feed as it arrives, and a screenshot is kept.
+// The demo page in a real headless Chromium, as a person would keep it open: it loads without
+// console errors, prints the hello feed, counts events, draws the chart, and when the server
+// restarts it shows "reconnecting", then resumes by Last-Event-ID without losing an event.
+// The test runs a server of its own on a fixed port, so it can really restart it.
+// Screenshots are kept in test-results/.
 import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
 import { mkdir } from "node:fs/promises";
-import { chromium } from "playwright-core";
+import { launchBrowser } from "../npm/browser.mjs";
+import { freePort, startServer } from "./server.mjs";
 
-const server = process.env.SSE_SERVER_URL;
+const WAIT = { timeout: 15_000 };
 let browser;
+let server;
+let port;
+let page;
+const problems = [];
 
 before(async () => {
-  assert.ok(server, "SSE_SERVER_URL is set by the test command to the test server's URL");
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  port = await freePort();
+  server = await startServer(port);
+  browser = await launchBrowser();
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.on("console", (message) => message.type() === "error" && problems.push(message.text()));
+  page.on("pageerror", (error) => problems.push(`uncaught: ${error.message}`));
+  await mkdir("test-results", { recursive: true });
 });
 
 after(async () => {
   await browser?.close();
+  await server?.stop();
 });
 
-test("the demo prints the hello feed as it arrives, without console errors", async () => {
-  const page = await browser.newPage({ viewport: { width: 1000, height: 600 } });
-  const problems = [];
-  page.on("console", (message) => message.type() === "error" && problems.push(message.text()));
-  page.on("pageerror", (error) => problems.push(error.message));
+const text = (selector) => page.locator(selector).textContent();
+const number = async (selector) => Number((await text(selector)).replaceAll(",", ""));
 
-  await page.goto(`${server}/www/`);
+/** Waits until the figure in `selector` exceeds `value`. */
+function figureAbove(selector, value) {
+  return page.waitForFunction(
+    ([selector, value]) => Number(document.querySelector(selector).textContent.replaceAll(",", "")) > value,
+    [selector, value],
+    WAIT,
+  );
+}
+
+test("the page loads without console errors and prints the hello feed as it arrives", async () => {
+  await page.goto(`${server.url}/www/`);
   const lines = page.locator("#hello-list li");
-  await lines.nth(1).waitFor({ timeout: 10_000 });
-  assert.equal(await page.locator("#hello-state").textContent(), "open");
+  await lines.nth(1).waitFor(WAIT);
+  assert.equal(await text("#hello-state"), "open");
   assert.match(await lines.first().textContent(), /^#\d+\s+Hello, world!$/);
+  await page.waitForFunction(() => document.querySelector("#market-state").textContent === "open", null, WAIT);
+  assert.deepEqual(problems, []);
+});
 
-  await mkdir("test-results", { recursive: true });
+test("the event count rises, the rate is shown and the chart has data", async () => {
+  const before = await number("#events-count");
+  await figureAbove("#events-count", before + 10);
+  await page.waitForFunction(() => Number(document.querySelector("#events-rate").textContent) > 0, null, WAIT);
+  for (const symbol of ["WASM", "RUST", "SSE", "HTTP"]) {
+    const line = page.locator(`#chart polyline[data-series="${symbol}"]`);
+    assert.ok(Number(await line.getAttribute("data-count")) > 100, `${symbol} has a line of the last 30 s`);
+    assert.match(await line.getAttribute("points"), /^(\d+(\.\d)?,-?\d+(\.\d)? ){100,}/);
+  }
+  assert.equal(await page.locator("#tick-log tr").count(), 12);
+  assert.equal(await text("#missed"), "0");
   await page.screenshot({ path: "test-results/demo.png" });
   assert.deepEqual(problems, []);
+});
+
+test("a server restart shows reconnecting, then resumes by Last-Event-ID without losing events", async () => {
+  await server.stop();
+  const lastBefore = Number(await text("#last-id"));
+  await page.waitForFunction(() => document.querySelector("#market-state").textContent === "reconnecting", null, WAIT);
+  assert.match(await text("#market-detail"), /^attempt \d+ · in \d+\.\d s · /);
+  await page.screenshot({ path: "test-results/demo-reconnecting.png" });
+  // Down long enough for the market to move on without us.
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+
+  server = await startServer(port);
+  await page.waitForFunction(
+    () => document.querySelector("#market-state").textContent === "open" && document.querySelector("#reconnects").textContent === "1",
+    null,
+    WAIT,
+  );
+  const resumedAt = await number("#events-count");
+  await figureAbove("#events-count", resumedAt + 10);
+  assert.ok(await number("#caught-up") >= 10, "the ticks sent while the server was down were replayed");
+  assert.equal(await text("#missed"), "0");
+  assert.equal(await text("#duplicates"), "0");
+  assert.match(await text("#resume-note"), /^Reconnected, and resumed after tick #\d+ by Last-Event-ID: the server replayed the \d+ ticks/);
+  assert.equal(await page.locator("#chart .markers line").count(), 1);
+
+  // The new server process saw the page come back with the id it had reached.
+  const requests = (await (await fetch(`${server.url}/log?tag=dashboard`)).json()).filter((record) => record.method === "GET");
+  assert.ok(requests.length >= 1);
+  assert.ok(Number(requests[0].last_event_id) >= lastBefore, `resumed after ${requests[0].last_event_id}, had ${lastBefore}`);
+
+  // The hello feed, on the browser's own EventSource, came back too.
+  const newestHello = () => Number(/^#(\d+)/.exec(document.querySelector("#hello-list li").textContent)[1]);
+  const hello = await page.evaluate(newestHello);
+  await page.waitForFunction(([newest, seen]) => new Function(`return (${newest})()`)() > seen, [newestHello.toString(), hello], WAIT);
+
+  await page.screenshot({ path: "test-results/demo-resumed.png" });
+  // While the server was down the browser logged the refused connections; nothing else.
+  const unexpected = problems.filter((message) => !/net::ERR_CONNECTION_REFUSED/.test(message));
+  assert.deepEqual(unexpected, []);
 });

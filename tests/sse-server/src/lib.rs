@@ -16,6 +16,7 @@ mod conn;
 mod control;
 mod cors;
 mod counter;
+mod dashboard;
 mod params;
 mod raw;
 mod scenarios;

@@ -64,6 +64,7 @@ fn router(config: &Config, state: AppState) -> Router {
         .route("/echo", any(scenarios::echo))
         .route("/raw", get(raw::raw))
         .route("/redirect", get(scenarios::redirect))
+        .route("/market", get(crate::dashboard::market))
         .route_layer(from_fn_with_state(state.clone(), conn::accept));
     let control = Router::new()
         .route("/stats", get(control::stats))

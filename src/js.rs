@@ -1,0 +1,978 @@
+//! The npm package's JavaScript API: `EventStream`, an async iterable over an
+//! [`EventSource`], configured by a plain options object.
+//!
+//! ```js
+//! import init, { EventStream } from "wasm-sse";
+//! await init();
+//! const stream = new EventStream("/feed", { transport: "fetch", json: true });
+//! for await (const event of stream) console.log(event.type, event.data, event.lastEventId);
+//! ```
+//!
+//! It adds no protocol logic: options become a [`Builder`], items of the [`EventSource`]
+//! become iterator results, and [`Error`]s become JavaScript `Error`s with a `kind`.
+//! Behind the cargo feature `js`, so that Rust users do not get these exports.
+
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
+use std::task::{Poll, Waker};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use js_sys::{Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+
+use crate::{
+    Builder, ConnectionState, Error, Event, EventSource, Overflow, RetryPolicy, Transport,
+};
+
+#[wasm_bindgen(module = "/src/js/glue.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = streamError)]
+    fn stream_error(kind: &str, message: &str, details: &JsValue) -> JsValue;
+
+    #[wasm_bindgen(catch, js_name = streamEvent)]
+    fn stream_event(
+        event_type: &str,
+        data: &str,
+        last_event_id: &str,
+        origin: &str,
+        json: bool,
+    ) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(js_name = iteratorResult)]
+    fn iterator_result(value: &JsValue, done: bool) -> JsValue;
+
+    #[wasm_bindgen(js_name = reportError)]
+    fn report_error(error: &JsValue);
+
+    #[wasm_bindgen(js_name = installClassHooks)]
+    fn install_class_hooks(instance: &JsValue);
+}
+
+/// The TypeScript declarations of the API, written by hand: wasm-bindgen cannot say that
+/// `EventStream` is generic in its data, nor describe the options object.
+#[wasm_bindgen(typescript_custom_section)]
+const TYPESCRIPT: &'static str = r#"
+/** Which network API carries the stream. */
+export type TransportName = "eventsource" | "fetch";
+
+/** When and how often a failed connection is opened again. */
+export interface RetryOptions {
+  /** Delay before the first reconnect when the server sent no `retry:` field. Default 3000. */
+  initialDelayMs?: number;
+  /** The longest delay that backoff reaches. Default 30000. */
+  maxDelayMs?: number;
+  /** Reconnect attempts in a row before the stream fails for good. Default: no limit. */
+  maxAttempts?: number;
+  /** What each failed attempt multiplies the delay by, at least 1. Default 2. */
+  factor?: number;
+  /** The largest fraction of a delay taken off at random, 0 to 1. Default 0.2. */
+  jitter?: number;
+}
+
+/** Options of `new EventStream(url, options)`. Unknown names are refused. */
+export interface EventStreamOptions {
+  /** `"eventsource"` (default): the browser's EventSource. `"fetch"`: fetch() parsed in wasm, with method, headers, body and typed errors. */
+  transport?: TransportName;
+  /** Request headers (fetch transport). */
+  headers?: Record<string, string> | Headers | Array<[string, string]>;
+  /** Request method, default "GET" (fetch transport). */
+  method?: string;
+  /** Request body, sent again on every reconnect (fetch transport, not with GET). */
+  body?: string | Uint8Array | ArrayBuffer;
+  /** Send cookies cross-origin. Default false. */
+  withCredentials?: boolean;
+  /** Event types delivered besides `"message"` (the `event:` field). */
+  events?: string[];
+  /** Reconnection policy, or `false` to never reconnect. */
+  retry?: RetryOptions | false;
+  /** Parse every message's data with JSON.parse; data that is not JSON is a `"decode"` error given to `onError`. */
+  json?: boolean;
+  /** Aborting it closes the stream. */
+  signal?: AbortSignal;
+  /** The id to resume after on the first request. */
+  lastEventId?: string;
+  /** Reconnect when no byte arrives for this long (fetch transport). */
+  stallTimeoutMs?: number;
+  /** The largest event accepted, in bytes (fetch transport). */
+  maxEventSize?: number;
+  /** Messages held for a consumer that falls behind (eventsource transport), and what happens past that. */
+  buffer?: { capacity: number; overflow?: "fail" | "drop-oldest" | "drop-newest" };
+  /** Called on every (re)connection, while the stream is iterated. */
+  onOpen?: () => void;
+  /** Called with each error the stream goes on after (a reconnect, a message that is not JSON), while it is iterated. */
+  onError?: (error: EventStreamError) => void;
+}
+
+/** What went wrong, one name per cause. */
+export type ErrorKind =
+  | "options" | "invalid-url" | "invalid-request" | "disconnected" | "connection-failed"
+  | "status" | "content-type" | "network" | "stream-ended" | "stalled" | "decode"
+  | "event-too-large" | "lagged" | "overflow" | "js";
+
+/** Every error this package throws or reports. */
+export interface EventStreamError extends Error {
+  name: "EventStreamError";
+  kind: ErrorKind;
+  /** The HTTP status, for kind `"status"`. */
+  status?: number;
+  /** The `Retry-After` header in milliseconds, for kind `"status"` when the server sent one. */
+  retryAfterMs?: number;
+  /** The `Content-Type` the server sent, for kind `"content-type"`. */
+  contentType?: string | null;
+  /** The option at fault, for kind `"options"`. */
+  option?: string;
+  /** The event type and raw data of a message that was not JSON, for kind `"decode"`. */
+  event?: string;
+  data?: string;
+}
+
+/** One message of the stream. */
+export interface StreamEvent<T = string> {
+  /** The event type: the `event:` field, or `"message"`. */
+  type: string;
+  /** The data, or its parsed JSON with `json: true`. */
+  data: T;
+  /** The last event id seen on the stream. */
+  lastEventId: string;
+  /** The origin the stream came from. */
+  origin: string;
+}
+
+/** Where the connection stands. */
+export type ConnectionStateName = "connecting" | "open" | "reconnecting" | "closed";
+
+/** A server-sent event stream, read with `for await`. Closing it, breaking out of the loop, or aborting its signal closes the connection. */
+export interface EventStream<T = string> extends AsyncIterator<StreamEvent<T>, undefined> {
+  /** The next message; `done` once the stream is closed. Rejects with the error that ended the stream. */
+  next(): Promise<IteratorResult<StreamEvent<T>, undefined>>;
+  /** Closes the stream (what `break` in a `for await` calls). */
+  return(value?: unknown): Promise<IteratorReturnResult<undefined>>;
+  [Symbol.asyncIterator](): EventStream<T>;
+  /** Closes the connection; iteration ends. Closing twice does nothing. */
+  close(): void;
+  /** 0 connecting (or waiting to reconnect), 1 open, 2 closed, as EventSource. */
+  readonly readyState: 0 | 1 | 2;
+  /** Where the connection stands, reconnecting included. */
+  readonly state: ConnectionStateName;
+  /** While reconnecting: the attempt about to be made (from 1) and its delay. */
+  readonly reconnect: { attempt: number; delayMs: number } | null;
+  /** The absolute URL of the stream. */
+  readonly url: string;
+  /** The last event id received (or given as `lastEventId`). */
+  readonly lastEventId: string;
+  readonly CONNECTING: 0;
+  readonly OPEN: 1;
+  readonly CLOSED: 2;
+  /** Closes the stream and frees its memory. */
+  free(): void;
+  [Symbol.dispose](): void;
+}
+
+export interface EventStreamConstructor {
+  /** Opens a stream whose messages' data is parsed as JSON (`T` is what you expect it to hold). */
+  new <T = unknown>(url: string | URL, options: EventStreamOptions & { json: true }): EventStream<T>;
+  /** Opens a stream of text messages. Throws an `EventStreamError` for a bad option or URL. */
+  new (url: string | URL, options?: EventStreamOptions & { json?: false }): EventStream<string>;
+  new (url: string | URL, options?: EventStreamOptions): EventStream<unknown>;
+  readonly prototype: EventStream<unknown>;
+  readonly CONNECTING: 0;
+  readonly OPEN: 1;
+  readonly CLOSED: 2;
+}
+
+export const EventStream: EventStreamConstructor;
+"#;
+
+/// A server-sent event stream for JavaScript: an async iterator of message objects.
+#[wasm_bindgen(skip_typescript)]
+pub struct EventStream {
+    shared: Rc<Shared>,
+}
+
+/// What the stream, its pending `next()` calls and its abort listener share.
+#[derive(Default)]
+struct Shared {
+    /// `None` once closed.
+    source: RefCell<Option<EventSource>>,
+    url: String,
+    json: bool,
+    on_open: Option<js_sys::Function>,
+    on_error: Option<js_sys::Function>,
+    last_event_id: RefCell<String>,
+    abort: RefCell<Option<AbortListener>>,
+    /// The waker of a pending `next()`, so that `close()` ends it.
+    waker: RefCell<Option<Waker>>,
+    /// The latest `next()` promise and how many are pending: calls made before the previous
+    /// one settled wait for it, so that each gets the next item in order.
+    tail: RefCell<Option<Promise>>,
+    pending: Cell<u32>,
+}
+
+impl std::fmt::Debug for EventStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventStream")
+            .field("url", &self.shared.url)
+            .field("state", &self.shared.state())
+            .finish_non_exhaustive()
+    }
+}
+
+thread_local! {
+    static HOOKS_INSTALLED: Cell<bool> = const { Cell::new(false) };
+}
+
+#[wasm_bindgen]
+impl EventStream {
+    /// Opens a stream of `url` with `options`; throws an `EventStreamError` for a bad option
+    /// (kind `"options"`), URL (`"invalid-url"`) or request (`"invalid-request"`).
+    #[wasm_bindgen(constructor)]
+    pub fn new(url: JsValue, options: JsValue) -> Result<EventStream, JsValue> {
+        install_hooks();
+        let url = match url.as_string() {
+            Some(url) => url,
+            None if url.is_instance_of::<web_sys::Url>() => {
+                url.unchecked_ref::<web_sys::Url>().href()
+            }
+            None => return Err(option_error("url", "expected a string or a URL")),
+        };
+        let options = Options::read(&options)?;
+        let signal = options.signal.clone();
+        let (json, on_open, on_error, last_event_id) = (
+            options.json,
+            options.on_open.clone(),
+            options.on_error.clone(),
+            options.last_event_id.clone().unwrap_or_default(),
+        );
+        let source = options
+            .builder(&url)
+            .open()
+            .map_err(|err| error_to_js(&err))?;
+        let shared = Rc::new(Shared {
+            url: source.url().to_owned(),
+            source: RefCell::new(Some(source)),
+            json,
+            on_open,
+            on_error,
+            last_event_id: RefCell::new(last_event_id),
+            ..Shared::default()
+        });
+        if let Some(signal) = signal {
+            if signal.aborted() {
+                shared.close();
+            } else {
+                let listener = AbortListener::new(signal, Rc::downgrade(&shared))?;
+                *shared.abort.borrow_mut() = Some(listener);
+            }
+        }
+        Ok(EventStream { shared })
+    }
+
+    /// `readyState` while connecting or waiting to reconnect: 0.
+    #[wasm_bindgen(getter = CONNECTING)]
+    pub fn connecting_constant() -> u16 {
+        0
+    }
+
+    /// `readyState` while open: 1.
+    #[wasm_bindgen(getter = OPEN)]
+    pub fn open_constant() -> u16 {
+        1
+    }
+
+    /// `readyState` once closed: 2.
+    #[wasm_bindgen(getter = CLOSED)]
+    pub fn closed_constant() -> u16 {
+        2
+    }
+
+    /// The next message, as a promise of an iterator result.
+    pub fn next(&self) -> Promise {
+        let shared = Rc::clone(&self.shared);
+        let previous = if shared.pending.get() > 0 {
+            shared.tail.borrow().clone()
+        } else {
+            None
+        };
+        shared.pending.set(shared.pending.get() + 1);
+        let promise = future_to_promise(async move {
+            if let Some(previous) = previous {
+                // Its outcome is its caller's; this call only waits for its turn.
+                let _ = JsFuture::from(previous).await;
+            }
+            let result = pull(&shared).await;
+            shared.pending.set(shared.pending.get() - 1);
+            result
+        });
+        *self.shared.tail.borrow_mut() = Some(promise.clone());
+        promise
+    }
+
+    /// Closes the stream: what `break` out of a `for await` loop calls.
+    #[wasm_bindgen(js_name = "return")]
+    pub fn return_(&self, value: JsValue) -> Promise {
+        self.shared.close();
+        Promise::resolve(&iterator_result(&value, true))
+    }
+
+    /// Closes the connection; pending and later `next()` calls are `done`.
+    pub fn close(&self) {
+        self.shared.close();
+    }
+
+    /// 0 (connecting), 1 (open) or 2 (closed), as `EventSource.readyState`.
+    #[wasm_bindgen(getter, js_name = readyState)]
+    pub fn ready_state(&self) -> u16 {
+        match self.shared.state().ready_state() {
+            crate::ReadyState::Connecting => 0,
+            crate::ReadyState::Open => 1,
+            crate::ReadyState::Closed => 2,
+        }
+    }
+
+    /// `"connecting"`, `"open"`, `"reconnecting"` or `"closed"`.
+    #[wasm_bindgen(getter)]
+    pub fn state(&self) -> String {
+        match self.shared.state() {
+            ConnectionState::Connecting => "connecting",
+            ConnectionState::Open => "open",
+            ConnectionState::Reconnecting { .. } => "reconnecting",
+            ConnectionState::Closed => "closed",
+        }
+        .to_owned()
+    }
+
+    /// `{ attempt, delayMs }` while waiting to reconnect, else `null`.
+    #[wasm_bindgen(getter)]
+    pub fn reconnect(&self) -> JsValue {
+        match self.shared.state() {
+            ConnectionState::Reconnecting { attempt, delay } => object(&[
+                ("attempt", attempt.into()),
+                ("delayMs", millis(delay).into()),
+            ]),
+            _ => JsValue::NULL,
+        }
+    }
+
+    /// The absolute URL of the stream.
+    #[wasm_bindgen(getter)]
+    pub fn url(&self) -> String {
+        self.shared.url.clone()
+    }
+
+    /// The last event id received, or the `lastEventId` option until one is.
+    #[wasm_bindgen(getter, js_name = lastEventId)]
+    pub fn last_event_id(&self) -> String {
+        self.shared.last_event_id.borrow().clone()
+    }
+}
+
+impl Drop for EventStream {
+    fn drop(&mut self) {
+        // `free()`, `Symbol.dispose` or garbage collection of the JavaScript object.
+        self.shared.close();
+    }
+}
+
+/// Installs the class hooks once, on the prototype of a throwaway closed stream.
+fn install_hooks() {
+    if HOOKS_INSTALLED.with(|installed| installed.replace(true)) {
+        return;
+    }
+    let probe = EventStream {
+        shared: Rc::default(),
+    };
+    install_class_hooks(&JsValue::from(probe));
+}
+
+impl Shared {
+    fn state(&self) -> ConnectionState {
+        self.source
+            .borrow()
+            .as_ref()
+            .map_or(ConnectionState::Closed, EventSource::state)
+    }
+
+    /// Closes the connection and wakes a pending `next()`, which then ends the iteration.
+    fn close_connection(&self) {
+        let source = self.source.borrow_mut().take();
+        drop(source);
+        if let Some(waker) = self.waker.borrow_mut().take() {
+            waker.wake();
+        }
+    }
+
+    /// Closes the connection and removes the abort listener.
+    fn close(&self) {
+        self.close_connection();
+        let listener = self.abort.borrow_mut().take();
+        drop(listener);
+    }
+
+    fn call(&self, callback: &Option<js_sys::Function>, argument: &JsValue) {
+        if let Some(callback) = callback {
+            if let Err(exception) = callback.call1(&JsValue::UNDEFINED, argument) {
+                report_error(&exception);
+            }
+        }
+    }
+}
+
+/// Pulls items until a message, the end, or an error that ends the stream.
+async fn pull(shared: &Shared) -> Result<JsValue, JsValue> {
+    loop {
+        let item = std::future::poll_fn(|cx| {
+            let mut source = shared.source.borrow_mut();
+            let Some(source) = source.as_mut() else {
+                return Poll::Ready(None);
+            };
+            let polled = source.poll_next_unpin(cx);
+            if polled.is_pending() {
+                *shared.waker.borrow_mut() = Some(cx.waker().clone());
+            }
+            polled
+        })
+        .await;
+        match item {
+            None => {
+                shared.close();
+                return Ok(iterator_result(&JsValue::UNDEFINED, true));
+            }
+            Some(Ok(Event::Open)) => shared.call(&shared.on_open, &JsValue::UNDEFINED),
+            Some(Ok(Event::Message(message))) => {
+                if *shared.last_event_id.borrow() != message.last_event_id {
+                    shared.last_event_id.replace(message.last_event_id.clone());
+                }
+                match stream_event(
+                    &message.event,
+                    &message.data,
+                    &message.last_event_id,
+                    &message.origin,
+                    shared.json,
+                ) {
+                    Ok(event) => return Ok(iterator_result(&event, false)),
+                    Err(exception) => {
+                        let err = Error::Decode {
+                            event: message.event,
+                            data: message.data,
+                            reason: crate::error::js_message(&exception),
+                        };
+                        shared.call(&shared.on_error, &error_to_js(&err));
+                    }
+                }
+            }
+            Some(Err(err)) => {
+                let error = error_to_js(&err);
+                if shared.state() == ConnectionState::Closed {
+                    shared.close();
+                    return Err(error);
+                }
+                shared.call(&shared.on_error, &error);
+            }
+        }
+    }
+}
+
+/// Removes its `abort` listener from the signal when dropped.
+struct AbortListener {
+    signal: web_sys::AbortSignal,
+    closure: Closure<dyn FnMut()>,
+}
+
+impl AbortListener {
+    fn new(signal: web_sys::AbortSignal, shared: Weak<Shared>) -> Result<Self, JsValue> {
+        let closure = Closure::<dyn FnMut()>::new(move || {
+            // The listener itself is dropped later, by `close()` or the stream's drop: not
+            // from inside its own call.
+            if let Some(shared) = shared.upgrade() {
+                shared.close_connection();
+            }
+        });
+        signal.add_event_listener_with_callback("abort", closure.as_ref().unchecked_ref())?;
+        Ok(AbortListener { signal, closure })
+    }
+}
+
+impl Drop for AbortListener {
+    fn drop(&mut self) {
+        // Removing a registered listener cannot fail; nothing to report from a drop.
+        let _ = self
+            .signal
+            .remove_event_listener_with_callback("abort", self.closure.as_ref().unchecked_ref());
+    }
+}
+
+/// The options object, read and checked.
+#[derive(Default)]
+struct Options {
+    transport: Transport,
+    headers: Vec<(String, String)>,
+    method: Option<String>,
+    body: Option<Vec<u8>>,
+    with_credentials: bool,
+    events: Vec<String>,
+    retry: Option<RetryPolicy>,
+    json: bool,
+    signal: Option<web_sys::AbortSignal>,
+    last_event_id: Option<String>,
+    stall_timeout: Option<Duration>,
+    max_event_size: Option<usize>,
+    buffer: Option<(usize, Overflow)>,
+    on_open: Option<js_sys::Function>,
+    on_error: Option<js_sys::Function>,
+}
+
+/// Every option name, in the order of the TypeScript declaration.
+const OPTION_NAMES: &[&str] = &[
+    "transport",
+    "headers",
+    "method",
+    "body",
+    "withCredentials",
+    "events",
+    "retry",
+    "json",
+    "signal",
+    "lastEventId",
+    "stallTimeoutMs",
+    "maxEventSize",
+    "buffer",
+    "onOpen",
+    "onError",
+];
+
+/// Options only the fetch transport has, by their JavaScript names.
+const FETCH_ONLY: &[&str] = &[
+    "headers",
+    "method",
+    "body",
+    "stallTimeoutMs",
+    "maxEventSize",
+];
+
+impl Options {
+    fn read(value: &JsValue) -> Result<Self, JsValue> {
+        if value.is_undefined() || value.is_null() {
+            return Ok(Options::default());
+        }
+        if !value.is_object() || value.is_function() || js_sys::Array::is_array(value) {
+            return Err(option_error("options", "expected an object"));
+        }
+        let object: &Object = value.unchecked_ref();
+        check_names(object, OPTION_NAMES, "")?;
+        let get = |name: &str| Reflect::get(object, &name.into()).unwrap_or(JsValue::UNDEFINED);
+        let options = Options {
+            transport: match get("transport").as_string().as_deref() {
+                None if get("transport").is_undefined() => Transport::EventSource,
+                Some("eventsource") => Transport::EventSource,
+                Some("fetch") => Transport::Fetch,
+                _ => {
+                    return Err(option_error(
+                        "transport",
+                        &format!(
+                            "expected \"eventsource\" or \"fetch\", got {}",
+                            describe(&get("transport"))
+                        ),
+                    ))
+                }
+            },
+            headers: headers(&get("headers"))?,
+            method: string(&get("method"), "method")?,
+            body: body(&get("body"))?,
+            with_credentials: boolean(&get("withCredentials"), "withCredentials")?,
+            events: strings(&get("events"), "events")?,
+            retry: retry(&get("retry"))?,
+            json: boolean(&get("json"), "json")?,
+            signal: signal(&get("signal"))?,
+            last_event_id: string(&get("lastEventId"), "lastEventId")?,
+            stall_timeout: duration(&get("stallTimeoutMs"), "stallTimeoutMs")?,
+            max_event_size: integer(&get("maxEventSize"), "maxEventSize", 1)?,
+            buffer: buffer(&get("buffer"))?,
+            on_open: function(&get("onOpen"), "onOpen")?,
+            on_error: function(&get("onError"), "onError")?,
+        };
+        if options.stall_timeout == Some(Duration::ZERO) {
+            return Err(option_error("stallTimeoutMs", "must be more than 0"));
+        }
+        if options.transport == Transport::EventSource {
+            if let Some(name) = FETCH_ONLY.iter().find(|name| !get(name).is_undefined()) {
+                return Err(option_error(
+                    name,
+                    "needs transport: \"fetch\" (the browser's EventSource cannot do it)",
+                ));
+            }
+        } else if options.buffer.is_some() {
+            return Err(option_error(
+                "buffer",
+                "only applies to transport: \"eventsource\" (fetch reads as fast as you iterate)",
+            ));
+        }
+        Ok(options)
+    }
+
+    fn builder(self, url: &str) -> Builder {
+        let mut builder = EventSource::builder(url)
+            .transport(self.transport)
+            .with_credentials(self.with_credentials)
+            .events(self.events);
+        for (name, value) in self.headers {
+            builder = builder.header(name, value);
+        }
+        if let Some(method) = self.method {
+            builder = builder.method(method);
+        }
+        if let Some(body) = self.body {
+            builder = builder.body(body);
+        }
+        if let Some(policy) = self.retry {
+            builder = builder.retry(policy);
+        }
+        if let Some(id) = self.last_event_id {
+            builder = builder.last_event_id(id);
+        }
+        if let Some(timeout) = self.stall_timeout {
+            builder = builder.stall_timeout(timeout);
+        }
+        if let Some(bytes) = self.max_event_size {
+            builder = builder.max_event_size(bytes);
+        }
+        if let Some((capacity, overflow)) = self.buffer {
+            builder = builder.buffer(capacity, overflow);
+        }
+        builder
+    }
+}
+
+/// Refuses a name of `object` that is not in `known` (a misspelt option is a bug, not a no-op).
+fn check_names(object: &Object, known: &[&str], prefix: &str) -> Result<(), JsValue> {
+    for name in Object::keys(object).iter() {
+        let name = name.as_string().unwrap_or_default();
+        if !known.contains(&name.as_str()) {
+            return Err(option_error(
+                &format!("{prefix}{name}"),
+                &format!("unknown option; known ones are {}", known.join(", ")),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn string(value: &JsValue, name: &str) -> Result<Option<String>, JsValue> {
+    match value.as_string() {
+        Some(text) => Ok(Some(text)),
+        None if value.is_undefined() => Ok(None),
+        None => Err(expected(name, "a string", value)),
+    }
+}
+
+fn boolean(value: &JsValue, name: &str) -> Result<bool, JsValue> {
+    match value.as_bool() {
+        Some(flag) => Ok(flag),
+        None if value.is_undefined() => Ok(false),
+        None => Err(expected(name, "true or false", value)),
+    }
+}
+
+/// A finite number of at least 0 (at least 1 when `at_least_one`).
+fn number(value: &JsValue, name: &str, at_least_one: bool) -> Result<Option<f64>, JsValue> {
+    if value.is_undefined() {
+        return Ok(None);
+    }
+    let floor = if at_least_one { 1.0 } else { 0.0 };
+    match value.as_f64() {
+        Some(n) if n.is_finite() && n >= floor => Ok(Some(n)),
+        Some(_) => Err(expected(
+            name,
+            if at_least_one {
+                "a finite number of at least 1"
+            } else {
+                "a finite number of at least 0"
+            },
+            value,
+        )),
+        None => Err(expected(name, "a number", value)),
+    }
+}
+
+/// A whole number of at least `floor`.
+fn integer(value: &JsValue, name: &str, floor: u32) -> Result<Option<usize>, JsValue> {
+    match value.as_f64() {
+        Some(n) if n.fract() == 0.0 && n >= f64::from(floor) && n <= 9_007_199_254_740_991.0 => {
+            Ok(Some(n as usize))
+        }
+        None if value.is_undefined() => Ok(None),
+        _ => Err(expected(
+            name,
+            &format!("a whole number of at least {floor}"),
+            value,
+        )),
+    }
+}
+
+fn duration(value: &JsValue, name: &str) -> Result<Option<Duration>, JsValue> {
+    Ok(number(value, name, false)?.map(|ms| Duration::from_secs_f64(ms / 1000.0)))
+}
+
+fn strings(value: &JsValue, name: &str) -> Result<Vec<String>, JsValue> {
+    if value.is_undefined() {
+        return Ok(Vec::new());
+    }
+    if !js_sys::Array::is_array(value) {
+        return Err(expected(name, "an array of strings", value));
+    }
+    let array: &js_sys::Array = value.unchecked_ref();
+    array
+        .iter()
+        .map(|item| {
+            item.as_string()
+                .ok_or_else(|| expected(name, "an array of strings", value))
+        })
+        .collect()
+}
+
+fn function(value: &JsValue, name: &str) -> Result<Option<js_sys::Function>, JsValue> {
+    match value.dyn_ref::<js_sys::Function>() {
+        Some(function) => Ok(Some(function.clone())),
+        None if value.is_undefined() => Ok(None),
+        None => Err(expected(name, "a function", value)),
+    }
+}
+
+fn signal(value: &JsValue) -> Result<Option<web_sys::AbortSignal>, JsValue> {
+    match value.dyn_ref::<web_sys::AbortSignal>() {
+        Some(signal) => Ok(Some(signal.clone())),
+        None if value.is_undefined() => Ok(None),
+        None => Err(expected("signal", "an AbortSignal", value)),
+    }
+}
+
+/// Headers as a plain object, a `Headers`, or an array of `[name, value]` pairs.
+fn headers(value: &JsValue) -> Result<Vec<(String, String)>, JsValue> {
+    const WHAT: &str = "an object of strings, a Headers or an array of [name, value] pairs";
+    if value.is_undefined() {
+        return Ok(Vec::new());
+    }
+    if !value.is_object() {
+        return Err(expected("headers", WHAT, value));
+    }
+    let entries: Vec<JsValue> = if let Ok(Some(iterator)) = js_sys::try_iter(value) {
+        iterator
+            .collect::<Result<_, _>>()
+            .map_err(|_| expected("headers", WHAT, value))?
+    } else {
+        Object::entries(value.unchecked_ref()).iter().collect()
+    };
+    entries
+        .iter()
+        .map(|entry| {
+            let pair = entry
+                .dyn_ref::<js_sys::Array>()
+                .filter(|pair| pair.length() == 2)
+                .ok_or_else(|| expected("headers", WHAT, value))?;
+            match (pair.get(0).as_string(), pair.get(1).as_string()) {
+                (Some(name), Some(value)) => Ok((name, value)),
+                (name, _) => Err(option_error(
+                    &format!("headers.{}", name.unwrap_or_default()),
+                    "expected a string value",
+                )),
+            }
+        })
+        .collect()
+}
+
+/// A body as a string, a `Uint8Array` (or other view) or an `ArrayBuffer`.
+fn body(value: &JsValue) -> Result<Option<Vec<u8>>, JsValue> {
+    if value.is_undefined() {
+        return Ok(None);
+    }
+    if let Some(text) = value.as_string() {
+        return Ok(Some(text.into_bytes()));
+    }
+    if value.is_instance_of::<js_sys::ArrayBuffer>() {
+        return Ok(Some(js_sys::Uint8Array::new(value).to_vec()));
+    }
+    if js_sys::ArrayBuffer::is_view(value) {
+        let view: &js_sys::Uint8Array = value.unchecked_ref();
+        let bytes = js_sys::Uint8Array::new_with_byte_offset_and_length(
+            &view.buffer(),
+            view.byte_offset(),
+            view.byte_length(),
+        );
+        return Ok(Some(bytes.to_vec()));
+    }
+    Err(expected(
+        "body",
+        "a string, a Uint8Array or an ArrayBuffer",
+        value,
+    ))
+}
+
+/// `retry`: `false` for never, or the policy's numbers.
+fn retry(value: &JsValue) -> Result<Option<RetryPolicy>, JsValue> {
+    if value.is_undefined() {
+        return Ok(None);
+    }
+    if value.as_bool() == Some(false) {
+        return Ok(Some(RetryPolicy::never()));
+    }
+    if !value.is_object() || js_sys::Array::is_array(value) {
+        return Err(expected("retry", "an object or false", value));
+    }
+    let object: &Object = value.unchecked_ref();
+    check_names(
+        object,
+        &[
+            "initialDelayMs",
+            "maxDelayMs",
+            "maxAttempts",
+            "factor",
+            "jitter",
+        ],
+        "retry.",
+    )?;
+    let get = |name: &str| Reflect::get(object, &name.into()).unwrap_or(JsValue::UNDEFINED);
+    let mut policy = RetryPolicy::default();
+    if let Some(delay) = duration(&get("initialDelayMs"), "retry.initialDelayMs")? {
+        policy = policy.initial_delay(delay);
+    }
+    if let Some(delay) = duration(&get("maxDelayMs"), "retry.maxDelayMs")? {
+        policy = policy.max_delay(delay);
+    }
+    if let Some(attempts) = integer(&get("maxAttempts"), "retry.maxAttempts", 0)? {
+        policy = policy.max_attempts(u32::try_from(attempts).unwrap_or(u32::MAX));
+    }
+    if let Some(factor) = number(&get("factor"), "retry.factor", true)? {
+        policy = policy.factor(factor);
+    }
+    match number(&get("jitter"), "retry.jitter", false)? {
+        Some(jitter) if jitter > 1.0 => {
+            return Err(expected(
+                "retry.jitter",
+                "a number from 0 to 1",
+                &get("jitter"),
+            ))
+        }
+        Some(jitter) => policy = policy.jitter(jitter),
+        None => {}
+    }
+    Ok(Some(policy))
+}
+
+/// `buffer`: `{ capacity, overflow }`.
+fn buffer(value: &JsValue) -> Result<Option<(usize, Overflow)>, JsValue> {
+    if value.is_undefined() {
+        return Ok(None);
+    }
+    if !value.is_object() || js_sys::Array::is_array(value) {
+        return Err(expected(
+            "buffer",
+            "an object { capacity, overflow }",
+            value,
+        ));
+    }
+    let object: &Object = value.unchecked_ref();
+    check_names(object, &["capacity", "overflow"], "buffer.")?;
+    let get = |name: &str| Reflect::get(object, &name.into()).unwrap_or(JsValue::UNDEFINED);
+    let capacity = integer(&get("capacity"), "buffer.capacity", 1)?
+        .ok_or_else(|| option_error("buffer.capacity", "is required"))?;
+    let overflow = match get("overflow").as_string().as_deref() {
+        None if get("overflow").is_undefined() => Overflow::Fail,
+        Some("fail") => Overflow::Fail,
+        Some("drop-oldest") => Overflow::DropOldest,
+        Some("drop-newest") => Overflow::DropNewest,
+        _ => {
+            return Err(expected(
+                "buffer.overflow",
+                "\"fail\", \"drop-oldest\" or \"drop-newest\"",
+                &get("overflow"),
+            ))
+        }
+    };
+    Ok(Some((capacity, overflow)))
+}
+
+/// `option: expected WHAT, got VALUE`.
+fn expected(option: &str, what: &str, value: &JsValue) -> JsValue {
+    option_error(option, &format!("expected {what}, got {}", describe(value)))
+}
+
+/// An `EventStreamError` of kind `"options"` naming the option.
+fn option_error(option: &str, problem: &str) -> JsValue {
+    stream_error(
+        "options",
+        &format!("EventStream option \"{option}\": {problem}"),
+        &object(&[("option", option.into())]),
+    )
+}
+
+/// A short description of a value for an error message: strings quoted, numbers as they are.
+fn describe(value: &JsValue) -> String {
+    if let Some(text) = value.as_string() {
+        return format!("{text:?}");
+    }
+    if let Some(number) = value.as_f64() {
+        return number.to_string();
+    }
+    if js_sys::Array::is_array(value) {
+        return "an array".to_owned();
+    }
+    value
+        .js_typeof()
+        .as_string()
+        .unwrap_or_else(|| "a value".to_owned())
+}
+
+/// An [`Error`] as an `EventStreamError` with its `kind` and details.
+fn error_to_js(err: &Error) -> JsValue {
+    let (kind, details): (&str, Vec<(&str, JsValue)>) = match err {
+        Error::InvalidUrl { url, .. } => ("invalid-url", vec![("url", url.into())]),
+        Error::InvalidRequest(_) => ("invalid-request", vec![]),
+        Error::Disconnected => ("disconnected", vec![]),
+        Error::ConnectionFailed => ("connection-failed", vec![]),
+        Error::Status {
+            status,
+            retry_after,
+        } => {
+            let mut details = vec![("status", JsValue::from(*status))];
+            if let Some(retry_after) = retry_after {
+                details.push(("retryAfterMs", millis(*retry_after).into()));
+            }
+            ("status", details)
+        }
+        Error::ContentType { content_type } => (
+            "content-type",
+            vec![(
+                "contentType",
+                content_type.as_deref().map_or(JsValue::NULL, JsValue::from),
+            )],
+        ),
+        Error::Network(_) => ("network", vec![]),
+        Error::StreamEnded => ("stream-ended", vec![]),
+        Error::Stalled { .. } => ("stalled", vec![]),
+        Error::Decode { event, data, .. } => (
+            "decode",
+            vec![("event", event.into()), ("data", data.into())],
+        ),
+        Error::EventTooLarge { .. } => ("event-too-large", vec![]),
+        Error::Lagged { skipped } => ("lagged", vec![("skipped", (*skipped as f64).into())]),
+        Error::Overflow { .. } => ("overflow", vec![]),
+        Error::Js(_) => ("js", vec![]),
+    };
+    stream_error(kind, &err.to_string(), &object(&details))
+}
+
+/// A plain object of these properties.
+fn object(properties: &[(&str, JsValue)]) -> JsValue {
+    let object = Object::new();
+    for (name, value) in properties {
+        // Setting a property on a fresh plain object cannot fail.
+        let _ = Reflect::set(&object, &(*name).into(), value);
+    }
+    object.into()
+}
+
+fn millis(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}

@@ -1,0 +1,387 @@
+// The npm package's JavaScript API in headless Chromium, as a user's page would use it: the
+// built package (pkg/web) is loaded from a static server of another origin and reads streams
+// of the test server (SSE_SERVER_URL). Each test uses its own `tag`, so the server's
+// counters (`/stats`) and connection log (`/log`) are its own.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { launchBrowser, packagePage, servePackage } from "./browser.mjs";
+
+const server = process.env.SSE_SERVER_URL;
+let browser;
+let statics;
+let page;
+let problems;
+
+before(async () => {
+  assert.ok(server, "SSE_SERVER_URL is set by the test command to the test server's URL");
+  statics = await servePackage();
+  browser = await launchBrowser();
+  ({ page, problems } = await packagePage(browser, statics.url));
+  await page.evaluate(() => {
+    // Reads up to `count` messages, then breaks out of the loop (which closes the stream).
+    globalThis.take = async (stream, count) => {
+      const events = [];
+      if (count === 0) return events;
+      for await (const event of stream) {
+        events.push(event);
+        if (events.length === count) break;
+      }
+      return events;
+    };
+    // The error a construction throws, as plain data.
+    globalThis.thrown = (make) => {
+      try {
+        make();
+      } catch (error) {
+        return { isError: error instanceof Error, name: error.name, kind: error.kind, option: error.option, message: error.message };
+      }
+      return null;
+    };
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await statics?.close();
+});
+
+/** Runs `body(server, arg)` in the page, failing after 15 s instead of hanging. */
+function inPage(body, arg) {
+  return page.evaluate(
+    ([source, server, arg]) => {
+      const run = new Function(`return (${source})`)();
+      return Promise.race([
+        run(server, arg),
+        new Promise((_, reject) => setTimeout(() => reject(new Error("timed out in the page")), 15_000)),
+      ]);
+    },
+    [body.toString(), server, arg],
+  );
+}
+
+/** Forgets what the server counted and logged for `tag`, so a test can run again on the same server. */
+async function reset(tag) {
+  await fetch(`${server}/control/reset?tag=${tag}`);
+}
+
+async function stats(tag) {
+  return (await fetch(`${server}/stats?tag=${tag}`)).json();
+}
+
+async function log(tag) {
+  return (await fetch(`${server}/log?tag=${tag}`)).json();
+}
+
+/** Waits until the server counts `open` connections for `tag` (keep-alives reveal a gone client). */
+async function waitForOpen(tag, open) {
+  for (let i = 0; i < 100; i++) {
+    if ((await stats(tag)).open === open) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.fail(`the server still counts ${(await stats(tag)).open} open connections for ${tag}, not ${open}`);
+}
+
+const counterEvent = (id, origin) => ({ type: "message", data: `{"seq":${id}}`, lastEventId: `${id}`, origin });
+
+test("a bad option throws at construction, naming the option", async () => {
+  const errors = await inPage(() => {
+    const { EventStream } = globalThis.wasmSse;
+    const cases = {
+      transport: { transport: "websocket" },
+      negativeDelay: { retry: { initialDelayMs: -1 } },
+      negativeMaxDelay: { transport: "fetch", retry: { maxDelayMs: -5 } },
+      fractionalAttempts: { retry: { maxAttempts: 1.5 } },
+      misspelt: { header: { a: "b" } },
+      misspeltRetry: { retry: { initialDelay: 10 } },
+      jsonType: { json: "yes" },
+      events: { events: "tick" },
+      headerValue: { transport: "fetch", headers: { "X-Count": 3 } },
+      fetchOnly: { method: "POST" },
+      signal: { signal: {} },
+      notAnObject: "fetch",
+    };
+    return Object.fromEntries(
+      Object.entries(cases).map(([name, options]) => [name, globalThis.thrown(() => new EventStream("/", options))]),
+    );
+  });
+  const expected = {
+    transport: ["transport", 'EventStream option "transport": expected "eventsource" or "fetch", got "websocket"'],
+    negativeDelay: ["retry.initialDelayMs", 'EventStream option "retry.initialDelayMs": expected a finite number of at least 0, got -1'],
+    negativeMaxDelay: ["retry.maxDelayMs", 'EventStream option "retry.maxDelayMs": expected a finite number of at least 0, got -5'],
+    fractionalAttempts: ["retry.maxAttempts", 'EventStream option "retry.maxAttempts": expected a whole number of at least 0, got 1.5'],
+    misspelt: ["header", 'EventStream option "header": unknown option; known ones are transport, headers, method, body, withCredentials, events, retry, json, signal, lastEventId, stallTimeoutMs, maxEventSize, buffer, onOpen, onError'],
+    misspeltRetry: ["retry.initialDelay", 'EventStream option "retry.initialDelay": unknown option; known ones are initialDelayMs, maxDelayMs, maxAttempts, factor, jitter'],
+    jsonType: ["json", 'EventStream option "json": expected true or false, got "yes"'],
+    events: ["events", 'EventStream option "events": expected an array of strings, got "tick"'],
+    headerValue: ["headers.X-Count", 'EventStream option "headers.X-Count": expected a string value'],
+    fetchOnly: ["method", 'EventStream option "method": needs transport: "fetch" (the browser\'s EventSource cannot do it)'],
+    signal: ["signal", 'EventStream option "signal": expected an AbortSignal, got object'],
+    notAnObject: ["options", 'EventStream option "options": expected an object'],
+  };
+  for (const [name, [option, message]] of Object.entries(expected)) {
+    assert.deepEqual(errors[name], { isError: true, name: "EventStreamError", kind: "options", option, message }, name);
+  }
+});
+
+test("a URL that cannot be parsed throws an invalid-url error", async () => {
+  const errors = await inPage(() => {
+    const { EventStream } = globalThis.wasmSse;
+    return [
+      globalThis.thrown(() => new EventStream("http://[::1")),
+      globalThis.thrown(() => new EventStream("data:text/plain,hi", { transport: "fetch" })),
+      globalThis.thrown(() => new EventStream(42)),
+    ];
+  });
+  assert.equal(errors[0].kind, "invalid-url");
+  assert.match(errors[0].message, /^invalid URL "http:\/\/\[::1": /);
+  assert.equal(errors[1].kind, "invalid-url");
+  assert.match(errors[1].message, /only http: and https: URLs can be fetched/);
+  assert.deepEqual([errors[2].kind, errors[2].option], ["options", "url"]);
+});
+
+for (const transport of ["eventsource", "fetch"]) {
+  test(`${transport}: iterates messages in order with type, data, lastEventId and origin`, async () => {
+    const tag = `npm-iterate-${transport}`;
+    const result = await inPage(async (server, [tag, transport]) => {
+      const { EventStream } = globalThis.wasmSse;
+      const stream = new EventStream(`${server}/counter?count=3&tag=${tag}`, { transport });
+      const states = [stream.readyState];
+      const events = [];
+      for await (const event of stream) {
+        events.push(event);
+        states.push(stream.readyState);
+        if (events.length === 3) break;
+      }
+      return { events, states, after: [stream.readyState, stream.state], url: stream.url, lastEventId: stream.lastEventId };
+    }, [tag, transport]);
+    assert.deepEqual(result.events, [1, 2, 3].map((id) => counterEvent(id, server)));
+    assert.deepEqual(result.states, [0, 1, 1, 1]);
+    assert.deepEqual(result.after, [2, "closed"]);
+    assert.equal(result.url, `${server}/counter?count=3&tag=${tag}`);
+    assert.equal(result.lastEventId, "3");
+  });
+
+  test(`${transport}: breaking out of for-await closes the connection`, async () => {
+    const tag = `npm-break-${transport}`;
+    const events = await inPage(async (server, [tag, transport]) => {
+      const { EventStream } = globalThis.wasmSse;
+      const stream = new EventStream(`${server}/counter?interval_ms=20&tag=${tag}`, { transport });
+      const events = await globalThis.take(stream, 2);
+      return { data: events.map((event) => event.data), readyState: stream.readyState, next: await stream.next() };
+    }, [tag, transport]);
+    assert.deepEqual(events, { data: ['{"seq":1}', '{"seq":2}'], readyState: 2, next: { done: true, value: undefined } });
+    await waitForOpen(tag, 0);
+  });
+
+  test(`${transport}: close() ends a pending next() and every later one`, async () => {
+    const tag = `npm-close-${transport}`;
+    const result = await inPage(async (server, [tag, transport]) => {
+      const { EventStream } = globalThis.wasmSse;
+      // `/named` sends its events at once, then holds: the third next() waits.
+      const stream = new EventStream(`${server}/named?tag=${tag}`, { transport });
+      const first = await stream.next();
+      const pending = stream.next();
+      stream.close();
+      stream.close();
+      return { first: first.value.data, pending: await pending, later: await stream.next(), state: stream.state };
+    }, [tag, transport]);
+    assert.deepEqual(result, { first: "plain", pending: { done: true, value: undefined }, later: { done: true, value: undefined }, state: "closed" });
+    await waitForOpen(tag, 0);
+  });
+
+  test(`${transport}: aborting the signal ends the iteration and closes the connection`, async () => {
+    const tag = `npm-abort-${transport}`;
+    const result = await inPage(async (server, [tag, transport]) => {
+      const { EventStream } = globalThis.wasmSse;
+      const controller = new AbortController();
+      const stream = new EventStream(`${server}/counter?interval_ms=20&tag=${tag}`, { transport, signal: controller.signal });
+      const seen = [];
+      for await (const event of stream) {
+        seen.push(event.lastEventId);
+        if (seen.length === 2) controller.abort();
+      }
+      const aborted = new AbortController();
+      aborted.abort();
+      const never = new EventStream(`${server}/counter?tag=${tag}-pre`, { transport, signal: aborted.signal });
+      return { seen, readyState: stream.readyState, preAborted: [never.readyState, await never.next()] };
+    }, [tag, transport]);
+    assert.deepEqual(result, { seen: ["1", "2"], readyState: 2, preAborted: [2, { done: true, value: undefined }] });
+    await waitForOpen(tag, 0);
+  });
+
+  test(`${transport}: json mode parses data, and data that is not JSON is a decode error the stream goes on after`, async () => {
+    const body = encodeURIComponent('id: 1\ndata: {"a":[1,2]}\n\nid: 2\ndata: not json\n\nid: 3\ndata: "text"\n\n');
+    const result = await inPage(async (server, [body, transport]) => {
+      const { EventStream } = globalThis.wasmSse;
+      const errors = [];
+      const stream = new EventStream(`${server}/raw?body=${body}&tag=npm-json`, {
+        transport,
+        json: true,
+        onError: (error) => errors.push({ kind: error.kind, event: error.event, data: error.data, message: error.message }),
+      });
+      const events = await globalThis.take(stream, 2);
+      return { data: events.map((event) => [event.lastEventId, event.data]), errors };
+    }, [body, transport]);
+    assert.deepEqual(result.data, [["1", { a: [1, 2] }], ["3", "text"]]);
+    assert.equal(result.errors.length, 1);
+    assert.deepEqual({ ...result.errors[0], message: undefined }, { kind: "decode", event: "message", data: "not json", message: undefined });
+    assert.match(result.errors[0].message, /^could not decode "message" event data "not json": /);
+  });
+
+  test(`${transport}: named events are delivered when asked for, others are not`, async () => {
+    const result = await inPage(async (server, transport) => {
+      const { EventStream } = globalThis.wasmSse;
+      const named = await globalThis.take(new EventStream(`${server}/named?tag=npm-named`, { transport, events: ["tick", "error"] }), 4);
+      const plain = await globalThis.take(new EventStream(`${server}/named?tag=npm-named`, { transport }), 1);
+      return { named: named.map((event) => [event.type, event.data]), plain: plain.map((event) => [event.type, event.data]) };
+    }, transport);
+    assert.deepEqual(result.named, [["tick", "1"], ["message", "plain"], ["tick", "3"], ["error", "not-an-error"]]);
+    assert.deepEqual(result.plain, [["message", "plain"]]);
+  });
+
+  test(`${transport}: reconnects after the server ends the stream, resuming after the last event id`, async () => {
+    const tag = `npm-resume-${transport}`;
+    await reset(tag);
+    const result = await inPage(async (server, [tag, transport]) => {
+      const { EventStream } = globalThis.wasmSse;
+      const calls = [];
+      const stream = new EventStream(`${server}/counter?count=4&drop_after=2&retry=50&tag=${tag}`, {
+        transport,
+        retry: { initialDelayMs: 50 },
+        onOpen: () => calls.push("open"),
+        onError: (error) => calls.push(error.kind),
+      });
+      const events = await globalThis.take(stream, 4);
+      return { ids: events.map((event) => event.lastEventId), calls };
+    }, [tag, transport]);
+    assert.deepEqual(result.ids, ["1", "2", "3", "4"]);
+    const ended = transport === "fetch" ? "stream-ended" : "disconnected";
+    assert.deepEqual(result.calls, ["open", ended, "open"]);
+    const requests = (await log(tag)).filter((record) => record.method === "GET");
+    assert.deepEqual(requests.map((record) => record.last_event_id), [null, "2"]);
+  });
+}
+
+test("fetch: sends the method, headers, body and lastEventId", async () => {
+  const echo = await inPage(async (server) => {
+    const { EventStream } = globalThis.wasmSse;
+    const stream = new EventStream(`${server}/echo?tag=npm-echo`, {
+      transport: "fetch",
+      method: "POST",
+      headers: { Authorization: "Bearer secret", "X-Feed": "prices" },
+      body: '{"topic":"prices"}',
+      lastEventId: "41",
+      events: ["echo"],
+      json: true,
+    });
+    const [event] = await globalThis.take(stream, 1);
+    return { type: event.type, ...event.data };
+  });
+  assert.equal(echo.type, "echo");
+  assert.equal(echo.method, "POST");
+  assert.equal(echo.body, '{"topic":"prices"}');
+  assert.equal(echo.headers.authorization, "Bearer secret");
+  assert.equal(echo.headers["x-feed"], "prices");
+  assert.equal(echo.headers.accept, "text/event-stream");
+  assert.equal(echo.headers["last-event-id"], "41");
+});
+
+test("fetch: headers may be a Headers or pairs, and the body bytes", async () => {
+  const echoes = await inPage(async (server) => {
+    const { EventStream } = globalThis.wasmSse;
+    const read = async (options) => {
+      const stream = new EventStream(`${server}/echo?tag=npm-echo-forms`, { transport: "fetch", events: ["echo"], json: true, method: "PUT", ...options });
+      const [event] = await globalThis.take(stream, 1);
+      return [event.data.headers["x-a"], event.data.body];
+    };
+    return [
+      await read({ headers: new Headers({ "X-A": "from Headers" }), body: new TextEncoder().encode("bytes ✓") }),
+      await read({ headers: [["X-A", "from pairs"]], body: new TextEncoder().encode("buffer").buffer }),
+    ];
+  });
+  assert.deepEqual(echoes, [["from Headers", "bytes ✓"], ["from pairs", "buffer"]]);
+});
+
+test("a fatal error ends the iteration by throwing an Error with its kind and status", async () => {
+  const result = await inPage(async (server) => {
+    const { EventStream } = globalThis.wasmSse;
+    const failure = async (url, options) => {
+      const stream = new EventStream(url, options);
+      try {
+        for await (const event of stream) return { unexpected: event };
+      } catch (error) {
+        return { isError: error instanceof Error, kind: error.kind, status: error.status, message: error.message, readyState: stream.readyState, next: await stream.next() };
+      }
+      return { ended: true };
+    };
+    return {
+      status: await failure(`${server}/status/404?tag=npm-fatal`, { transport: "fetch" }),
+      contentType: await failure(`${server}/wrong-content-type?tag=npm-fatal`, { transport: "fetch" }),
+      browser: await failure(`${server}/status/500?tag=npm-fatal`),
+      retriesSpent: await failure(`${server}/status/503?tag=npm-fatal`, { transport: "fetch", retry: { initialDelayMs: 10, maxAttempts: 2 } }),
+      noRetry: await failure(`${server}/status/503?tag=npm-fatal`, { transport: "fetch", retry: false, onError: () => { throw new Error("no error is recoverable without retries"); } }),
+    };
+  });
+  assert.deepEqual(result.status, { isError: true, kind: "status", status: 404, message: "the server answered 404", readyState: 2, next: { done: true, value: undefined } });
+  assert.deepEqual(result.contentType, {
+    isError: true, kind: "content-type", status: undefined, message: "the server sent text/plain instead of text/event-stream", readyState: 2, next: { done: true, value: undefined },
+  });
+  assert.equal(result.browser.kind, "connection-failed");
+  assert.equal(result.browser.status, undefined);
+  assert.deepEqual([result.retriesSpent.kind, result.retriesSpent.status], ["status", 503]);
+  assert.deepEqual([result.noRetry.kind, result.noRetry.status], ["status", 503]);
+});
+
+test("while reconnecting, state and reconnect say so, and onError hears each failure", async () => {
+  const tag = "npm-reconnecting";
+  await reset(tag);
+  await fetch(`${server}/control/fail?tag=${tag}&n=2&status=503`);
+  const result = await inPage(async (server, tag) => {
+    const { EventStream } = globalThis.wasmSse;
+    const seen = [];
+    const stream = new EventStream(`${server}/counter?count=1&tag=${tag}`, {
+      transport: "fetch",
+      retry: { initialDelayMs: 40, factor: 1, jitter: 0 },
+      onError: (error) => seen.push([error.kind, error.status, stream.state, stream.reconnect, stream.readyState]),
+    });
+    const [event] = await globalThis.take(stream, 1);
+    return { seen, data: event.data };
+  }, tag);
+  assert.deepEqual(result.seen, [
+    ["status", 503, "reconnecting", { attempt: 1, delayMs: 40 }, 0],
+    ["status", 503, "reconnecting", { attempt: 2, delayMs: 40 }, 0],
+  ]);
+  assert.equal(result.data, '{"seq":1}');
+});
+
+test("calls to next() made together get successive messages", async () => {
+  const ids = await inPage(async (server) => {
+    const { EventStream } = globalThis.wasmSse;
+    const stream = new EventStream(`${server}/counter?count=5&tag=npm-together`, { transport: "fetch" });
+    const results = await Promise.all([stream.next(), stream.next(), stream.next()]);
+    stream.close();
+    return results.map((result) => result.value.lastEventId);
+  });
+  assert.deepEqual(ids, ["1", "2", "3"]);
+});
+
+test("the class says it is its own async iterator and carries EventSource's constants", async () => {
+  const result = await inPage(async (server) => {
+    const { EventStream } = globalThis.wasmSse;
+    const stream = new EventStream(new URL(`${server}/counter?count=1&tag=npm-class`));
+    const self = stream[Symbol.asyncIterator]() === stream;
+    const returned = await stream.return("bye");
+    return {
+      self,
+      returned,
+      constants: [EventStream.CONNECTING, EventStream.OPEN, EventStream.CLOSED, stream.OPEN],
+      readyState: stream.readyState,
+    };
+  });
+  assert.deepEqual(result, { self: true, returned: { value: "bye", done: true }, constants: [0, 1, 2, 1], readyState: 2 });
+});
+
+test("the page logged no errors but the HTTP failures the tests asked for", () => {
+  const unexpected = problems.filter((text) => !/^Failed to load resource: the server responded with a status of (404|500|503)/.test(text));
+  assert.deepEqual(unexpected, []);
+});

@@ -1,0 +1,78 @@
+// What a TypeScript user writes, type-checked against the built package by its name (through
+// package.json "exports"). Each `@ts-expect-error` is a mistake the declarations must refuse.
+import init, { EventStream, type EventStreamError, type StreamEvent } from "wasm-sse";
+import { EventStream as BundlerEventStream } from "wasm-sse/bundler";
+
+await init();
+
+// Text messages by default.
+const text = new EventStream("/feed");
+for await (const event of text) {
+  const data: string = event.data;
+  const type: string = event.type;
+  const id: string = event.lastEventId;
+  const origin: string = event.origin;
+  void [data, type, id, origin];
+}
+
+// Every option of the issue, and JSON data of a type the user names.
+interface Tick {
+  seq: number;
+  quotes: Record<string, number>;
+}
+const controller = new AbortController();
+const ticks = new EventStream<Tick>(new URL("/market", "http://127.0.0.1"), {
+  transport: "fetch",
+  headers: { Authorization: "Bearer token" },
+  method: "POST",
+  body: "{}",
+  withCredentials: false,
+  events: ["tick"],
+  retry: { initialDelayMs: 1000, maxDelayMs: 30000, maxAttempts: 10 },
+  json: true,
+  signal: controller.signal,
+  onOpen: () => undefined,
+  onError: (error: EventStreamError) => {
+    const kind: "status" | "network" | "decode" | string = error.kind;
+    const status: number | undefined = error.status;
+    void [kind, status];
+  },
+});
+const first = await ticks.next();
+if (!first.done) {
+  const tick: StreamEvent<Tick> = first.value;
+  const seq: number = tick.data.seq;
+  void seq;
+}
+const state: "connecting" | "open" | "reconnecting" | "closed" = ticks.state;
+const readyState: 0 | 1 | 2 = ticks.readyState;
+const reconnect: { attempt: number; delayMs: number } | null = ticks.reconnect;
+const closed: 2 = EventStream.CLOSED;
+void [state, readyState, reconnect, closed];
+await ticks.return();
+ticks.close();
+
+// JSON without a named type is `unknown`, not `any`.
+const untyped = new EventStream("/feed", { json: true });
+for await (const event of untyped) {
+  // @ts-expect-error data is unknown until checked
+  void event.data.seq;
+}
+
+// The bundler entry declares the same class.
+const viaBundler: EventStream<string> = new BundlerEventStream("/feed", { transport: "eventsource" });
+void viaBundler;
+
+// @ts-expect-error not a transport
+new EventStream("/feed", { transport: "websocket" });
+// @ts-expect-error misspelt option
+new EventStream("/feed", { header: { a: "b" } });
+// @ts-expect-error a delay is a number of milliseconds
+new EventStream("/feed", { retry: { initialDelayMs: "1s" } });
+// @ts-expect-error event types are strings
+new EventStream("/feed", { events: "tick" });
+// @ts-expect-error readyState is read-only
+ticks.readyState = 1;
+// @ts-expect-error text data is a string
+const wrong: number = (await text.next()).value!.data;
+void wrong;
