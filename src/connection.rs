@@ -34,6 +34,10 @@ pub(crate) struct Plan {
     /// while it can).
     pub(crate) retry: Option<RetryPolicy>,
     pub(crate) last_event_id: String,
+    /// Send the last event id as this query parameter. The fetch transport then sends no
+    /// `Last-Event-ID` header; the native one always uses a parameter (the browser cannot
+    /// set the header on a new `EventSource`), [`LAST_EVENT_ID_PARAM`] when this is `None`.
+    pub(crate) last_event_id_param: Option<String>,
     pub(crate) max_event_size: usize,
 }
 
@@ -167,15 +171,25 @@ impl Loop {
     async fn connect(&mut self) -> Result<(), Error> {
         self.live = match &self.plan.transport {
             TransportOptions::Fetch(options) => {
-                let connection =
-                    FetchConnection::open(&self.plan.url, options, self.parser.last_event_id())
-                        .await?;
+                let last_event_id = self.parser.last_event_id();
+                let connection = match &self.plan.last_event_id_param {
+                    Some(name) => {
+                        let url = url_with_param(&self.plan.url, name, last_event_id);
+                        FetchConnection::open(&url, options, "").await?
+                    }
+                    None => FetchConnection::open(&self.plan.url, options, last_event_id).await?,
+                };
                 self.origin.clear();
                 self.origin.push_str(connection.origin());
                 Live::Fetch(connection)
             }
             TransportOptions::Native(options) => {
-                let url = url_with_last_event_id(&self.plan.url, &self.last_event_id);
+                let name = self.plan.last_event_id_param.as_deref();
+                let url = url_with_param(
+                    &self.plan.url,
+                    name.unwrap_or(LAST_EVENT_ID_PARAM),
+                    &self.last_event_id,
+                );
                 Live::Native(NativeSource::open(&url, options)?)
             }
         };
@@ -255,16 +269,14 @@ fn message(
     }))
 }
 
-/// `url` with the last event id as a query parameter, when there is one.
-pub(crate) fn url_with_last_event_id(url: &str, last_event_id: &str) -> String {
+/// `url` with the query parameter `name` set to `last_event_id`, when there is one.
+pub(crate) fn url_with_param(url: &str, name: &str, last_event_id: &str) -> String {
     if last_event_id.is_empty() {
         return url.to_owned();
     }
     match web_sys::Url::new(url) {
         Ok(parsed) => {
-            parsed
-                .search_params()
-                .set(LAST_EVENT_ID_PARAM, last_event_id);
+            parsed.search_params().set(name, last_event_id);
             parsed.href()
         }
         Err(_) => url.to_owned(),

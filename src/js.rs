@@ -94,6 +94,8 @@ export interface EventStreamOptions {
   signal?: AbortSignal;
   /** The id to resume after on the first request. */
   lastEventId?: string;
+  /** Send the last event id as this query parameter instead of the `Last-Event-ID` header (no CORS preflight). */
+  lastEventIdParam?: string;
   /** Reconnect when no byte arrives for this long (fetch transport). */
   stallTimeoutMs?: number;
   /** The largest event accepted, in bytes (fetch transport). */
@@ -517,6 +519,7 @@ struct Options {
     json: bool,
     signal: Option<web_sys::AbortSignal>,
     last_event_id: Option<String>,
+    last_event_id_param: Option<String>,
     stall_timeout: Option<Duration>,
     max_event_size: Option<usize>,
     buffer: Option<(usize, Overflow)>,
@@ -536,6 +539,7 @@ const OPTION_NAMES: &[&str] = &[
     "json",
     "signal",
     "lastEventId",
+    "lastEventIdParam",
     "stallTimeoutMs",
     "maxEventSize",
     "buffer",
@@ -587,6 +591,7 @@ impl Options {
             json: boolean(&get("json"), "json")?,
             signal: signal(&get("signal"))?,
             last_event_id: string(&get("lastEventId"), "lastEventId")?,
+            last_event_id_param: string(&get("lastEventIdParam"), "lastEventIdParam")?,
             stall_timeout: duration(&get("stallTimeoutMs"), "stallTimeoutMs")?,
             max_event_size: integer(&get("maxEventSize"), "maxEventSize", 1)?,
             buffer: buffer(&get("buffer"))?,
@@ -631,6 +636,9 @@ impl Options {
         }
         if let Some(id) = self.last_event_id {
             builder = builder.last_event_id(id);
+        }
+        if let Some(name) = self.last_event_id_param {
+            builder = builder.last_event_id_param(name);
         }
         if let Some(timeout) = self.stall_timeout {
             builder = builder.stall_timeout(timeout);

@@ -174,6 +174,7 @@ pub struct Builder {
     fetch: FetchOptions,
     retry: Option<RetryPolicy>,
     last_event_id: String,
+    last_event_id_param: Option<String>,
     max_event_size: Option<usize>,
 }
 
@@ -190,6 +191,7 @@ impl Builder {
             fetch: FetchOptions::default(),
             retry: None,
             last_event_id: String::new(),
+            last_event_id_param: None,
             max_event_size: None,
         }
     }
@@ -293,6 +295,19 @@ impl Builder {
         self
     }
 
+    /// Sends the last event id as the query parameter `name` (e.g. `lastEventId`, or nchan's
+    /// `last_event_id`) instead of the `Last-Event-ID` header.
+    ///
+    /// Cross-origin, the header is not CORS-safelisted, so every reconnect of the fetch
+    /// transport costs a preflight that the server must allow; a query parameter costs none.
+    /// The `EventSource` transport always uses a parameter when it opens a new `EventSource`
+    /// (the browser cannot set the header on one); this sets its name, by default
+    /// [`LAST_EVENT_ID_PARAM`](crate::LAST_EVENT_ID_PARAM).
+    pub fn last_event_id_param(mut self, name: impl Into<String>) -> Self {
+        self.last_event_id_param = Some(name.into());
+        self
+    }
+
     /// Drops the connection and reconnects when no byte (not even a keep-alive comment)
     /// arrives for this long. Off by default. Needs [`Transport::Fetch`].
     pub fn stall_timeout(mut self, timeout: Duration) -> Self {
@@ -328,12 +343,10 @@ impl Builder {
                     capacity: self.capacity,
                     overflow: self.overflow,
                 };
-                let query = if self.last_event_id.is_empty() {
-                    url.clone()
-                } else {
-                    connection::url_with_last_event_id(&url, &self.last_event_id)
-                };
-                let first = NativeSource::open(&query, &options)?;
+                let name = self.last_event_id_param.as_deref();
+                let name = name.unwrap_or(connection::LAST_EVENT_ID_PARAM);
+                let first_url = connection::url_with_param(&url, name, &self.last_event_id);
+                let first = NativeSource::open(&first_url, &options)?;
                 (
                     TransportOptions::Native(options),
                     Some(first),
@@ -366,6 +379,7 @@ impl Builder {
             event_types,
             retry,
             last_event_id: self.last_event_id,
+            last_event_id_param: self.last_event_id_param,
             max_event_size,
         };
         Ok(EventSource {

@@ -489,3 +489,41 @@ fn wasm_memory_bytes() -> usize {
         .unchecked_into::<js_sys::ArrayBuffer>()
         .byte_length() as usize
 }
+
+#[wasm_bindgen_test]
+async fn the_last_event_id_can_travel_as_a_query_parameter_without_a_preflight() {
+    let tag = unique_tag("id-param");
+    let mut feed = fetch(&format!(
+        "/counter?count=4&drop_after=2&after=eof&tag={tag}"
+    ))
+    .last_event_id_param("lastEventId")
+    .retry(quick())
+    .open()
+    .unwrap()
+    .json::<Seq>();
+    let items = collect_until(&mut feed, |_| false).await;
+    assert_eq!(seqs(&items), [1, 2, 3, 4]);
+    let log = request_log(&tag).await;
+    let queries: Vec<_> = log
+        .iter()
+        .map(|record| record["query"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        log.iter().all(|record| record["method"] == "GET"),
+        "no preflight: {queries:?}"
+    );
+    assert!(
+        log.iter().all(|record| record["last_event_id"].is_null()),
+        "no header"
+    );
+    let params: Vec<_> = queries
+        .iter()
+        .map(|query| {
+            query
+                .split('&')
+                .find_map(|pair| pair.strip_prefix("lastEventId="))
+                .map(str::to_owned)
+        })
+        .collect();
+    assert_eq!(params, [None, Some("2".into()), Some("4".into())]);
+}
