@@ -1,0 +1,191 @@
+// The clients `npm run bench` compares, each reading the same `/bulk` stream until `count`
+// messages, decoding every message's JSON and checking that the sequence numbers are
+// 1..count in order. `run(name, url, count)` times one of them.
+import init, * as rust from "../generated/bench/clients/bench_clients.js";
+import { createParser, fetchEventSource } from "../generated/bench/rivals.js";
+
+/** Throws unless `seq` is the next expected sequence number; true after the last. */
+function checker(count) {
+  let next = 1;
+  return {
+    take(seq) {
+      if (seq !== next) throw new Error(`expected seq ${next}, got ${seq}`);
+      next += 1;
+      return seq === count;
+    },
+    early(why) {
+      return new Error(`${why} before seq ${next} of ${count}`);
+    },
+  };
+}
+
+/** The browser's EventSource and JSON.parse: the baseline. */
+function rawEventSource(url, count) {
+  return new Promise((resolve, reject) => {
+    const source = new EventSource(url);
+    const check = checker(count);
+    source.onmessage = (event) => {
+      try {
+        if (check.take(JSON.parse(event.data).seq)) {
+          source.close();
+          resolve();
+        }
+      } catch (err) {
+        source.close();
+        reject(err);
+      }
+    };
+    source.onerror = () => {
+      source.close();
+      reject(check.early("error"));
+    };
+  });
+}
+
+/** The whole body as one ArrayBuffer, unparsed: how fast the bytes arrive at all. */
+async function transferFloor(url, count) {
+  const bytes = await fetch(url).then((response) => response.arrayBuffer());
+  // Not parsed, but checked: the stream must end with the last event.
+  const tail = new TextDecoder().decode(new Uint8Array(bytes, Math.max(0, bytes.byteLength - 256)));
+  if (!tail.includes(`{"seq":${count},`)) throw new Error(`the body does not end with seq ${count}`);
+}
+
+/** @microsoft/fetch-event-source 2 and JSON.parse. */
+async function microsoftFetchEventSource(url, count) {
+  const controller = new AbortController();
+  const check = checker(count);
+  let done = false;
+  await fetchEventSource(url, {
+    signal: controller.signal,
+    openWhenHidden: true,
+    onmessage(event) {
+      if (check.take(JSON.parse(event.data).seq)) {
+        done = true;
+        controller.abort();
+      }
+    },
+    onclose() {
+      throw check.early("the stream ended");
+    },
+    onerror(err) {
+      throw err;
+    },
+  });
+  if (!done) throw check.early("aborted");
+}
+
+/** eventsource-parser 4 over fetch and TextDecoder, and JSON.parse. */
+async function eventsourceParser(url, count) {
+  const controller = new AbortController();
+  const check = checker(count);
+  let done = false;
+  let failure = null;
+  const parser = createParser({
+    onEvent(event) {
+      if (done || failure) return;
+      try {
+        done = check.take(JSON.parse(event.data).seq);
+      } catch (err) {
+        failure = err;
+      }
+    },
+  });
+  const response = await fetch(url, { signal: controller.signal, headers: { Accept: "text/event-stream" } });
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  for (;;) {
+    const { value, done: ended } = await reader.read();
+    if (ended) break;
+    parser.feed(decoder.decode(value, { stream: true }));
+    if (done || failure) break;
+  }
+  controller.abort();
+  if (failure) throw failure;
+  if (!done) throw check.early("the stream ended");
+}
+
+/** Every client by row name, in the table's order. */
+export const clients = {
+  "raw-eventsource": rawEventSource,
+  "transfer-floor": transferFloor,
+  "microsoft-fetch-event-source": microsoftFetchEventSource,
+  "eventsource-parser": eventsourceParser,
+  "gloo-net": (url, count) => rust.glooEventSource(url, count),
+  "wasm-sse-eventsource": (url, count) => rust.wasmSseEventSource(url, count),
+  "wasm-sse-fetch": (url, count) => rust.wasmSseFetch(url, count),
+};
+
+/** Resolves once the wasm module (and the npm package, when built) is loaded. */
+export const ready = (async () => {
+  await init();
+  await addNpmRows();
+  return Object.keys(clients);
+})();
+
+/** The npm package's `EventStream` rows, when `pkg/` has been built. */
+async function addNpmRows() {
+  let npm;
+  try {
+    npm = await import("/pkg/web/wasm_sse.js");
+    if (typeof npm.default === "function") await npm.default();
+  } catch {
+    return;
+  }
+  if (typeof npm.EventStream !== "function") return;
+  for (const transport of ["eventsource", "fetch"]) {
+    clients[`npm-json-${transport}`] = (url, count) => npmEventStream(npm, transport, url, count);
+  }
+}
+
+/** The npm API from JavaScript: `EventStream` with `json: true`. */
+async function npmEventStream(npm, transport, url, count) {
+  const check = checker(count);
+  const stream = new npm.EventStream(url, { json: true, transport });
+  try {
+    for await (const message of stream) {
+      if (check.take(message.data.seq)) return;
+    }
+    throw check.early("the stream ended");
+  } finally {
+    stream.close();
+  }
+}
+
+/** Runs client `name` once; resolves to `{ ms }` or `{ error }`. */
+export async function run(name, url, count) {
+  const client = clients[name];
+  if (!client) return { error: `no client named ${name}` };
+  const start = performance.now();
+  try {
+    await client(url, count);
+  } catch (err) {
+    return { error: String(err?.message ?? err) };
+  }
+  return { ms: performance.now() - start };
+}
+
+/** Bytes of the Rust clients' wasm linear memory. */
+export const wasmMemory = () => rust.wasmMemoryBytes();
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The memory checks' workloads, by name: `memoryCheck(name, cycles)` runs one. */
+const memoryChecks = {
+  "open-close-eventsource": (n) => rust.memOpenClose(`/counter?count=1&tag=mem-oc-es-${n}-${Date.now()}`, n, "eventsource"),
+  "open-close-fetch": (n) => rust.memOpenClose(`/counter?count=1&tag=mem-oc-fetch-${n}-${Date.now()}`, n, "fetch"),
+  reconnects: (n) =>
+    rust.memReconnects(`/counter?count=${n + 1}&retry=1&drop_after=1&tag=mem-rc-${n}-${Date.now()}`, n + 1),
+  "stalled-consumer": (n) =>
+    rust
+      .memStalled(`/bulk?count=100000&tag=mem-stall-${Date.now()}`, 100000, n, sleep(3000))
+      .then(([stalledWasm, delivered, skipped]) => ({ stalledWasm, delivered, skipped })),
+};
+
+/** Runs memory check `name` with `n` cycles (or a buffer of `n`); resolves to its result or `{ error }`. */
+export async function memoryCheck(name, n) {
+  try {
+    return { result: (await memoryChecks[name](n)) ?? null };
+  } catch (err) {
+    return { error: String(err?.message ?? err) };
+  }
+}
