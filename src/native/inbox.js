@@ -1,0 +1,45 @@
+// Collects the messages the browser's EventSource dispatches and hands them to wasm once per
+// task instead of once per message: one string crossing for a whole network read.
+//
+// A batch is `type \r lastEventId \r data` per message, joined by `\r`: a carriage return
+// ends a line in an event stream, so it never occurs in an event type, an id or data.
+// The wake-up is a MessageChannel task, not a microtask: a microtask would run after every
+// listener call, so every message would be its own batch.
+export class Inbox {
+  constructor(wake) {
+    this.parts = [];
+    this.origin = "";
+    this.wake = wake;
+    this.scheduled = false;
+    this.channel = new MessageChannel();
+    this.channel.port1.onmessage = () => {
+      this.scheduled = false;
+      if (this.wake !== null) this.wake();
+    };
+    this.listener = (event) => {
+      if (this.parts.length === 0) this.origin = event.origin;
+      this.parts.push(event.type, event.lastEventId, event.data);
+      if (!this.scheduled) {
+        this.scheduled = true;
+        this.channel.port2.postMessage(null);
+      }
+    };
+  }
+
+  // The batch collected so far, or undefined; the inbox is empty after.
+  take() {
+    if (this.parts.length === 0) return undefined;
+    const batch = this.parts.join("\r");
+    this.parts.length = 0;
+    return batch;
+  }
+
+  // Drops what is left and never calls wake again.
+  close() {
+    this.wake = null;
+    this.parts.length = 0;
+    this.channel.port1.onmessage = null;
+    this.channel.port1.close();
+    this.channel.port2.close();
+  }
+}

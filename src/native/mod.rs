@@ -1,0 +1,248 @@
+//! The transport over the browser's own `EventSource` (web-sys).
+//!
+//! The browser parses the stream and reconnects by itself while it can; this module turns
+//! its callbacks into stream items through a bounded [`Buffer`]. Messages do not cross into
+//! wasm one by one: a small JavaScript inbox (`inbox.js`) collects those of one browser task
+//! and hands them over as one string. Every listener is removed and the connection closed
+//! when the [`NativeSource`] drops.
+
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+use std::task::{Context, Poll};
+
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::JsCast;
+
+use crate::buffer::{Buffer, Overflow, Pushed};
+use crate::{Error, Event, Message};
+
+/// What the native transport needs to open a connection.
+#[derive(Debug, Clone)]
+pub(crate) struct NativeOptions {
+    pub(crate) with_credentials: bool,
+    /// Event types listened for besides `message`.
+    pub(crate) events: Vec<String>,
+    pub(crate) capacity: usize,
+    pub(crate) overflow: Overflow,
+}
+
+#[wasm_bindgen(module = "/src/native/inbox.js")]
+extern "C" {
+    /// The JavaScript side that collects messages (see `inbox.js`).
+    type Inbox;
+    #[wasm_bindgen(constructor)]
+    fn new(wake: &js_sys::Function) -> Inbox;
+    /// The listener to register for every message type.
+    #[wasm_bindgen(method, getter)]
+    fn listener(this: &Inbox) -> js_sys::Function;
+    /// The origin of the first message of the current batch.
+    #[wasm_bindgen(method, getter)]
+    fn origin(this: &Inbox) -> String;
+    #[wasm_bindgen(method)]
+    fn take(this: &Inbox) -> Option<String>;
+    #[wasm_bindgen(method)]
+    fn close(this: &Inbox);
+}
+
+/// State shared by the listeners (which fill it) and the stream (which drains it).
+struct Shared {
+    buffer: Buffer,
+    inbox: Inbox,
+    /// The origin of the current connection's messages.
+    origin: String,
+    /// What the inbox calls once per batch; it holds only a weak reference back.
+    _wake: Closure<dyn FnMut()>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared")
+            .field("buffer", &self.buffer)
+            .field("origin", &self.origin)
+            .finish_non_exhaustive()
+    }
+}
+
+type Listener = Closure<dyn FnMut(web_sys::Event)>;
+
+/// One browser `EventSource` and the listeners wired to it.
+pub(crate) struct NativeSource {
+    source: web_sys::EventSource,
+    shared: Rc<RefCell<Shared>>,
+    /// The connection's own `open` and `error` listeners.
+    listeners: Vec<(&'static str, Listener)>,
+    /// The message types the inbox's listener is registered for.
+    message_types: Vec<String>,
+}
+
+impl std::fmt::Debug for NativeSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NativeSource")
+            .field("url", &self.source.url())
+            .field("ready_state", &self.source.ready_state())
+            .field("shared", &self.shared)
+            .finish_non_exhaustive()
+    }
+}
+
+impl NativeSource {
+    /// Opens `url`; a URL the browser cannot parse is [`Error::InvalidUrl`].
+    pub(crate) fn open(url: &str, options: &NativeOptions) -> Result<Self, Error> {
+        let init = web_sys::EventSourceInit::new();
+        init.set_with_credentials(options.with_credentials);
+        let source =
+            web_sys::EventSource::new_with_event_source_init_dict(url, &init).map_err(|err| {
+                Error::InvalidUrl {
+                    url: url.to_owned(),
+                    reason: crate::error::js_message(&err),
+                }
+            })?;
+        let shared = Rc::new_cyclic(|weak: &Weak<RefCell<Shared>>| {
+            let (weak, source) = (weak.clone(), source.clone());
+            let wake = Closure::<dyn FnMut()>::new(move || {
+                if let Some(shared) = weak.upgrade() {
+                    shared.borrow_mut().drain(&source);
+                }
+            });
+            RefCell::new(Shared {
+                buffer: Buffer::new(options.capacity, options.overflow),
+                inbox: Inbox::new(wake.as_ref().unchecked_ref()),
+                origin: String::new(),
+                _wake: wake,
+            })
+        });
+        let inbox_listener = shared.borrow().inbox.listener();
+
+        // The connection's `open` and `error` are plain events; a stream event of the same
+        // name arrives on the same listener as a MessageEvent and must not be confused.
+        let wanted = |name: &str| options.events.iter().any(|wanted| wanted == name);
+        let listeners = vec![
+            (
+                "open",
+                connection_listener(&shared, &source, true, wanted("open"), &inbox_listener),
+            ),
+            (
+                "error",
+                connection_listener(&shared, &source, false, wanted("error"), &inbox_listener),
+            ),
+        ];
+        let mut message_types = vec!["message".to_owned()];
+        for name in &options.events {
+            if !matches!(name.as_str(), "open" | "error") && !message_types.contains(name) {
+                message_types.push(name.clone());
+            }
+        }
+        let target: &web_sys::EventTarget = source.as_ref();
+        let listen = |name: &str, callback: &js_sys::Function| {
+            target
+                .add_event_listener_with_callback(name, callback)
+                .map_err(|err| Error::from_js(&err))
+        };
+        for (name, listener) in &listeners {
+            listen(name, listener.as_ref().unchecked_ref())?;
+        }
+        for name in &message_types {
+            listen(name, &inbox_listener)?;
+        }
+        Ok(NativeSource {
+            source,
+            shared,
+            listeners,
+            message_types,
+        })
+    }
+
+    /// Whether the stream has ended (a fatal item may still wait to be delivered).
+    pub(crate) fn is_ended(&self) -> bool {
+        self.shared.borrow().buffer.is_ended()
+    }
+
+    pub(crate) fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Event, Error>>> {
+        let polled = self.shared.borrow_mut().buffer.poll_next(cx.waker());
+        if matches!(polled, Poll::Ready(None)) {
+            // Ended by a fatal error: the browser may still be connecting; stop it.
+            self.source.close();
+        }
+        polled
+    }
+}
+
+/// The listener for `open` (`is_open`) or `error`: the connection's own event, or, when
+/// `wanted`, a stream message of that name, handed to the inbox like any other.
+fn connection_listener(
+    shared: &Rc<RefCell<Shared>>,
+    source: &web_sys::EventSource,
+    is_open: bool,
+    wanted: bool,
+    inbox_listener: &js_sys::Function,
+) -> Listener {
+    let shared = Rc::clone(shared);
+    let source = source.clone();
+    let inbox_listener = inbox_listener.clone();
+    Listener::new(move |event: web_sys::Event| {
+        if event.is_instance_of::<web_sys::MessageEvent>() {
+            if wanted {
+                // Calling the inbox's own listener cannot throw.
+                let _ = inbox_listener.call1(&wasm_bindgen::JsValue::NULL, &event);
+            }
+            return;
+        }
+        let mut shared = shared.borrow_mut();
+        // The messages the inbox holds came before this event.
+        shared.drain(&source);
+        if is_open {
+            shared.buffer.push(Ok(Event::Open));
+        } else if source.ready_state() == web_sys::EventSource::CLOSED {
+            shared.buffer.push_last(Err(Error::ConnectionFailed));
+        } else {
+            shared.buffer.push(Err(Error::Disconnected));
+        }
+    })
+}
+
+impl Shared {
+    /// Moves the messages the inbox collected into the buffer, in order.
+    fn drain(&mut self, source: &web_sys::EventSource) {
+        let Some(batch) = self.inbox.take() else {
+            return;
+        };
+        let origin = self.inbox.origin();
+        if origin != self.origin {
+            self.origin = origin;
+        }
+        let mut parts = batch.split('\r');
+        while let (Some(event), Some(last_event_id), Some(data)) =
+            (parts.next(), parts.next(), parts.next())
+        {
+            let message = Message {
+                event: event.to_owned(),
+                data: data.to_owned(),
+                last_event_id: last_event_id.to_owned(),
+                origin: self.origin.clone(),
+            };
+            if self.buffer.push(Ok(Event::Message(message))) == Pushed::Overflowed {
+                source.close();
+                return;
+            }
+        }
+    }
+}
+
+impl Drop for NativeSource {
+    fn drop(&mut self) {
+        self.source.close();
+        let shared = self.shared.borrow();
+        shared.inbox.close();
+        let target: &web_sys::EventTarget = self.source.as_ref();
+        // Removing a registered listener cannot fail; there is nothing to report from a drop.
+        for (name, listener) in &self.listeners {
+            let _ =
+                target.remove_event_listener_with_callback(name, listener.as_ref().unchecked_ref());
+        }
+        let inbox_listener = shared.inbox.listener();
+        for name in &self.message_types {
+            let _ = target.remove_event_listener_with_callback(name, &inbox_listener);
+        }
+    }
+}
