@@ -8,12 +8,17 @@ source scripts/env.sh
 source scripts/server.sh
 
 echo "==> test: native (cargo test --workspace)"
-cargo test --workspace
+# The Leptos and Yew example apps are wasm front ends: they are built below, not tested natively.
+cargo test --workspace --exclude leptos-feed --exclude yew-feed
 
 echo "==> test: browser (wasm-pack test --headless --chrome) against the test server"
 start_server
 echo "    test server at $SSE_SERVER_URL"
-wasm-pack test --headless --chrome
+# leptos/csr: a library leaves Leptos' rendering mode to the app; the hook tests are that app.
+wasm-pack test --headless --chrome -- --features leptos,leptos/csr,yew
+
+echo "==> test: the Leptos and Yew examples build"
+scripts/build-examples.sh --dev
 
 echo "==> test: the npm package (JS API, typings, nginx+nchan) and the demo page in headless Chromium"
 scripts/build-demo.sh

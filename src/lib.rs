@@ -27,6 +27,7 @@
 //! [`RetryPolicy`] and resume from the last event id.
 //! [`parser::Parser`] is the sans-IO parser underneath, for those who bring their own transport.
 #![deny(missing_docs, missing_debug_implementations)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod buffer;
 mod connection;
@@ -34,12 +35,20 @@ mod decode;
 mod error;
 mod event;
 mod fetch;
+#[cfg(any(feature = "leptos", feature = "yew"))]
+mod hooks;
 #[cfg(feature = "js")]
 mod js;
+#[cfg(feature = "leptos")]
+#[cfg_attr(docsrs, doc(cfg(feature = "leptos")))]
+pub mod leptos;
 mod native;
 pub mod parser;
 mod retry;
 mod source;
+#[cfg(feature = "yew")]
+#[cfg_attr(docsrs, doc(cfg(feature = "yew")))]
+pub mod yew;
 
 pub use buffer::{Overflow, DEFAULT_CAPACITY};
 pub use connection::LAST_EVENT_ID_PARAM;

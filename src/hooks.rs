@@ -1,0 +1,114 @@
+//! The options both framework hooks take: the core's [`Builder`] options, how message data is
+//! decoded, and what the hook keeps of each message.
+
+use std::collections::VecDeque;
+
+use crate::{Builder, Error, EventSource, Message};
+
+/// The callback every message is handed to.
+pub(crate) type OnMessage<T> = Box<dyn FnMut(&Message<T>)>;
+
+/// Options of `use_sse`: the [`Builder`] options of the stream, how its data is decoded, and
+/// what the hook does with every message.
+///
+/// [`default`](Default::default) decodes each message's data as JSON into `T`;
+/// [`text`](UseSseOptions::text) keeps it as a `String`.
+///
+/// `configure` reaches every option of the core: transport, credentials, named events,
+/// retry policy, buffer, headers; the hook adds no protocol logic of its own.
+pub struct UseSseOptions<T> {
+    configure: Option<Box<dyn FnOnce(Builder) -> Builder>>,
+    decode: fn(EventSource) -> EventSource<T>,
+    history: usize,
+    on_message: Option<OnMessage<T>>,
+}
+
+impl<T> std::fmt::Debug for UseSseOptions<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UseSseOptions")
+            .field("configure", &self.configure.is_some())
+            .field("data", &std::any::type_name::<T>())
+            .field("history", &self.history)
+            .field("on_message", &self.on_message.is_some())
+            .finish()
+    }
+}
+
+impl<T: serde::de::DeserializeOwned> Default for UseSseOptions<T> {
+    /// Decodes each message's data as JSON into `T` (see [`EventSource::json`]); a message
+    /// that does not decode is an [`Error::Decode`] and the stream goes on. Keeps no history.
+    fn default() -> Self {
+        Self::with_decoder(EventSource::json::<T>)
+    }
+}
+
+impl UseSseOptions<String> {
+    /// Keeps each message's data as the text the server sent.
+    pub fn text() -> Self {
+        Self::with_decoder(|source| source)
+    }
+}
+
+impl<T> UseSseOptions<T> {
+    fn with_decoder(decode: fn(EventSource) -> EventSource<T>) -> Self {
+        UseSseOptions {
+            configure: None,
+            decode,
+            history: 0,
+            on_message: None,
+        }
+    }
+
+    /// Sets the stream's options on the core's [`Builder`]: transport, credentials, named
+    /// events, retry policy, buffer, headers... The hook opens what the builder describes.
+    pub fn configure(mut self, configure: impl FnOnce(Builder) -> Builder + 'static) -> Self {
+        self.configure = Some(Box::new(configure));
+        self
+    }
+
+    /// Keeps the last `size` messages, oldest first, in the hook's `history`; a burst of
+    /// messages that arrives at once is all there. Default 0: no history.
+    pub fn history(mut self, size: usize) -> Self {
+        self.history = size;
+        self
+    }
+
+    /// Calls `on_message` with every message, in order, as it arrives: none is skipped,
+    /// however many arrive at once. Name the data type where the options are made, so the
+    /// closure's argument type is known: `UseSseOptions::<Tick>::default().on_message(...)`.
+    pub fn on_message(mut self, on_message: impl FnMut(&Message<T>) + 'static) -> Self {
+        self.on_message = Some(Box::new(on_message));
+        self
+    }
+
+    /// Opens the stream these options describe.
+    pub(crate) fn open(&mut self, url: &str) -> Result<EventSource<T>, Error> {
+        let builder = EventSource::builder(url);
+        let builder = match self.configure.take() {
+            Some(configure) => configure(builder),
+            None => builder,
+        };
+        builder.open().map(self.decode)
+    }
+
+    /// How many messages the history keeps.
+    pub(crate) fn history_size(&self) -> usize {
+        self.history
+    }
+
+    /// The message callback, if one was set.
+    pub(crate) fn take_on_message(&mut self) -> Option<OnMessage<T>> {
+        self.on_message.take()
+    }
+}
+
+/// Appends `message` to `history`, dropping the oldest past `size`.
+pub(crate) fn keep<T>(history: &mut VecDeque<Message<T>>, message: Message<T>, size: usize) {
+    if size == 0 {
+        return;
+    }
+    if history.len() >= size {
+        history.pop_front();
+    }
+    history.push_back(message);
+}

@@ -1,0 +1,232 @@
+//! [`use_sse`]: a server-sent event stream as a Yew hook.
+//!
+//! ```no_run
+//! use wasm_sse::yew::{use_sse, UseSseOptions};
+//! use yew::prelude::*;
+//!
+//! #[derive(Clone, serde::Deserialize)]
+//! struct Tick {
+//!     seq: u64,
+//! }
+//!
+//! #[function_component]
+//! fn Feed() -> Html {
+//!     let feed = use_sse::<Tick>("/counter?interval_ms=500", UseSseOptions::default().history(5));
+//!     html! {
+//!         <>
+//!             <p>{ format!("{:?}, {} received", feed.state(), feed.received()) }</p>
+//!             <ul>{ for feed.history().iter().rev().map(|m| html! { <li>{ m.data.seq }</li> }) }</ul>
+//!         </>
+//!     }
+//! }
+//! ```
+//!
+//! The hook opens the stream with the core's [`EventSource`] in an
+//! effect and drives it in a local task, re-rendering the component as items arrive; the
+//! stream closes when the component unmounts. Effects do not run on the server, so under SSR
+//! the hook opens nothing.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use futures_util::future::{AbortHandle, Abortable};
+use futures_util::StreamExt;
+use yew::prelude::*;
+
+use crate::{ConnectionState, Error, Event, EventSource, Message};
+
+pub use crate::hooks::UseSseOptions;
+
+/// What the stream has delivered so far.
+#[derive(Debug)]
+struct Snapshot<T> {
+    state: ConnectionState,
+    message: Option<Message<T>>,
+    error: Option<Error>,
+    history: VecDeque<Message<T>>,
+    received: u64,
+}
+
+impl<T> Default for Snapshot<T> {
+    fn default() -> Self {
+        Snapshot {
+            state: ConnectionState::Connecting,
+            message: None,
+            error: None,
+            history: VecDeque::new(),
+            received: 0,
+        }
+    }
+}
+
+/// The latest render's message callback, shared with the task.
+type LatestOnMessage<T> = Rc<RefCell<Option<crate::hooks::OnMessage<T>>>>;
+
+/// What [`use_sse`] returns: the stream's state and messages as of this render, and
+/// [`close`](UseSseHandle::close).
+pub struct UseSseHandle<T> {
+    snapshot: Rc<RefCell<Snapshot<T>>>,
+    abort: Rc<RefCell<Option<AbortHandle>>>,
+    rerender: UseForceUpdateHandle,
+}
+
+impl<T> Clone for UseSseHandle<T> {
+    fn clone(&self) -> Self {
+        UseSseHandle {
+            snapshot: Rc::clone(&self.snapshot),
+            abort: Rc::clone(&self.abort),
+            rerender: self.rerender.clone(),
+        }
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for UseSseHandle<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UseSseHandle")
+            .field("snapshot", &self.snapshot.borrow())
+            .finish()
+    }
+}
+
+impl<T: Clone> UseSseHandle<T> {
+    /// Where the connection stands: `Connecting`, `Open`, `Reconnecting { attempt, delay }`
+    /// (while a retry policy waits), or `Closed` for good. It changes as items arrive.
+    pub fn state(&self) -> ConnectionState {
+        self.snapshot.borrow().state
+    }
+
+    /// The latest message. Several arriving at once show only the last here: use
+    /// [`history`](Self::history) or [`UseSseOptions::on_message`] to see every one.
+    pub fn message(&self) -> Option<Message<T>> {
+        self.snapshot.borrow().message.clone()
+    }
+
+    /// The latest error (a dropped connection, a message that did not decode, the error that
+    /// ended the stream); `None` again once the connection (re)opens.
+    pub fn error(&self) -> Option<Error> {
+        self.snapshot.borrow().error.clone()
+    }
+
+    /// The last messages, oldest first, as many as [`UseSseOptions::history`] says (none by
+    /// default).
+    pub fn history(&self) -> Vec<Message<T>> {
+        self.snapshot.borrow().history.iter().cloned().collect()
+    }
+
+    /// How many messages arrived.
+    pub fn received(&self) -> u64 {
+        self.snapshot.borrow().received
+    }
+
+    /// Closes the stream now, before the component unmounts. The state becomes `Closed`.
+    pub fn close(&self) {
+        if let Some(abort) = self.abort.borrow_mut().take() {
+            abort.abort();
+        }
+        self.snapshot.borrow_mut().state = ConnectionState::Closed;
+        self.rerender.force_update();
+    }
+}
+
+/// Opens a server-sent event stream of `url` and re-renders the component as it delivers.
+///
+/// `options` say how the stream is opened (the core's [`Builder`](crate::Builder) through
+/// [`UseSseOptions::configure`]), how data is decoded (JSON into `T` by default), how many
+/// messages the history keeps, and a callback for every message (the one of the latest
+/// render is called). They are read when the stream opens: on mount, and again when `url`
+/// changes, which closes the old stream and starts afresh.
+///
+/// The stream closes when the component unmounts, or on [`UseSseHandle::close`].
+#[hook]
+pub fn use_sse<T>(url: &str, options: UseSseOptions<T>) -> UseSseHandle<T>
+where
+    T: Clone + 'static,
+{
+    let mut options = options;
+    let snapshot = use_mut_ref(Snapshot::<T>::default);
+    let abort = use_mut_ref(|| None::<AbortHandle>);
+    let on_message: LatestOnMessage<T> = use_mut_ref(|| None);
+    let rerender = use_force_update();
+    *on_message.borrow_mut() = options.take_on_message();
+
+    {
+        let (snapshot, abort, rerender) = (snapshot.clone(), abort.clone(), rerender.clone());
+        use_effect_with(url.to_owned(), move |url| {
+            *snapshot.borrow_mut() = Snapshot::default();
+            let handle = match options.open(url) {
+                Ok(source) => {
+                    let (handle, registration) = AbortHandle::new_pair();
+                    let task = drive(
+                        source,
+                        snapshot,
+                        on_message,
+                        options.history_size(),
+                        rerender,
+                    );
+                    yew::platform::spawn_local(async move {
+                        // Aborted: the stream is dropped with the task, which closes the connection.
+                        let _ = Abortable::new(task, registration).await;
+                    });
+                    Some(handle)
+                }
+                Err(err) => {
+                    let mut snapshot = snapshot.borrow_mut();
+                    snapshot.error = Some(err);
+                    snapshot.state = ConnectionState::Closed;
+                    rerender.force_update();
+                    None
+                }
+            };
+            abort.borrow_mut().clone_from(&handle);
+            move || {
+                if let Some(handle) = handle {
+                    handle.abort();
+                }
+            }
+        });
+    }
+
+    UseSseHandle {
+        snapshot,
+        abort,
+        rerender,
+    }
+}
+
+/// Reads `source` to its end into `snapshot`, re-rendering after each item.
+async fn drive<T: Clone>(
+    mut source: EventSource<T>,
+    snapshot: Rc<RefCell<Snapshot<T>>>,
+    on_message: LatestOnMessage<T>,
+    history_size: usize,
+    rerender: UseForceUpdateHandle,
+) {
+    while let Some(item) = source.next().await {
+        if let Ok(Event::Message(message)) = &item {
+            if let Some(on_message) = on_message.borrow_mut().as_mut() {
+                on_message(message);
+            }
+        }
+        {
+            let mut snapshot = snapshot.borrow_mut();
+            match item {
+                Ok(Event::Open) => snapshot.error = None,
+                Ok(Event::Message(message)) => {
+                    if history_size > 0 {
+                        crate::hooks::keep(&mut snapshot.history, message.clone(), history_size);
+                    }
+                    snapshot.received += 1;
+                    snapshot.message = Some(message);
+                }
+                Err(err) => snapshot.error = Some(err),
+            }
+            // The state only changes as items arrive, so one look after each is enough.
+            snapshot.state = source.state();
+        }
+        // Renders are batched: a burst of items costs one render.
+        rerender.force_update();
+    }
+    snapshot.borrow_mut().state = ConnectionState::Closed;
+    rerender.force_update();
+}

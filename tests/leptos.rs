@@ -1,0 +1,255 @@
+//! `wasm_sse::leptos::use_sse` mounted into the page with Leptos, against the test server.
+//! Run with `--features leptos,leptos/csr`: an app enables `csr` (or `hydrate`), and with it
+//! the effects that update the page.
+#![cfg(all(target_arch = "wasm32", feature = "leptos"))]
+
+mod common;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use common::*;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use wasm_sse::leptos::{use_sse, UseSse, UseSseOptions};
+use wasm_sse::{ConnectionState, Error, RetryPolicy, Transport};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+struct Seq {
+    seq: u64,
+}
+
+/// A component showing a feed the way an app would: its state, count and latest item.
+#[component]
+fn Feed(feed: UseSse<Seq>) -> impl IntoView {
+    view! {
+        <p class="state">{move || format!("{:?}", feed.state.get())}</p>
+        <p class="received">{feed.received}</p>
+        <p class="latest">{move || feed.message.get().map(|message| message.data.seq)}</p>
+    }
+}
+
+/// A component that opens a feed and hands it to the test through `out`.
+#[component]
+fn FeedOf(url: String, out: RwSignal<Option<UseSse<Seq>>>) -> impl IntoView {
+    let feed = use_sse::<Seq>(&url, UseSseOptions::default());
+    out.set(Some(feed));
+    view! { <Feed feed /> }
+}
+
+/// A fresh element in the page to mount one test's app into.
+fn fresh_root() -> web_sys::HtmlElement {
+    let root = document()
+        .create_element("div")
+        .expect("createElement")
+        .unchecked_into::<web_sys::HtmlElement>();
+    document()
+        .body()
+        .expect("body")
+        .append_child(&root)
+        .expect("append");
+    root
+}
+
+/// The text of `root`'s element of `class`.
+fn text(root: &web_sys::HtmlElement, class: &str) -> String {
+    root.query_selector(&format!(".{class}"))
+        .expect("selector")
+        .and_then(|element| element.text_content())
+        .unwrap_or_default()
+}
+
+/// Waits until `done` holds, failing the test after 10 s.
+async fn until(what: &str, mut done: impl FnMut() -> bool) {
+    within(Duration::from_secs(10), what, async {
+        while !done() {
+            wait(20).await;
+        }
+    })
+    .await;
+}
+
+/// Every `seq` a feed's `on_message` saw, in order.
+type Seen = Rc<RefCell<Vec<u64>>>;
+
+/// A `Seen` list and the `on_message` callback that fills it.
+fn recorder() -> (Seen, impl FnMut(&wasm_sse::Message<Seq>) + 'static) {
+    let seen = Seen::default();
+    let sink = Rc::clone(&seen);
+    (seen, move |message| {
+        sink.borrow_mut().push(message.data.seq)
+    })
+}
+
+#[wasm_bindgen_test]
+async fn delivers_every_event_in_order_including_a_burst_in_one_tick() {
+    let tag = unique_tag("leptos-burst");
+    let (seen, on_message) = recorder();
+    let slot = RwSignal::new(None);
+    let root = fresh_root();
+    let app = mount_to(root.clone(), {
+        let url = url(&format!("/counter?count=500&event=tick&tag={tag}"));
+        move || {
+            let options = UseSseOptions::default()
+                .configure(|builder| builder.events(["tick"]))
+                .history(10)
+                .on_message(on_message);
+            let feed = use_sse::<Seq>(&url, options);
+            slot.set(Some(feed));
+            view! { <Feed feed /> }
+        }
+    });
+    let feed = slot.get_untracked().expect("the component ran");
+
+    until("500 messages", || feed.received.get_untracked() == 500).await;
+    until("the page to show them", || text(&root, "received") == "500").await;
+    assert_eq!(*seen.borrow(), (1..=500).collect::<Vec<_>>());
+    let history = feed.history.get_untracked();
+    assert_eq!(
+        history
+            .iter()
+            .map(|message| message.data.seq)
+            .collect::<Vec<_>>(),
+        (491..=500).collect::<Vec<_>>()
+    );
+    let latest = feed.message.get_untracked().expect("a message");
+    assert_eq!(
+        (
+            latest.event.as_str(),
+            latest.data.seq,
+            latest.last_event_id.as_str()
+        ),
+        ("tick", 500, "500")
+    );
+    assert_eq!(text(&root, "latest"), "500");
+    assert_eq!(feed.state.get_untracked(), ConnectionState::Open);
+    assert_eq!(text(&root, "state"), "Open");
+    assert_eq!(feed.error.get_untracked(), None);
+    drop(app);
+    assert_all_closed(&tag).await;
+}
+
+#[wasm_bindgen_test]
+async fn shows_reconnecting_and_resumes_after_the_server_drops_the_connection() {
+    let tag = unique_tag("leptos-drop");
+    let (seen, on_message) = recorder();
+    let states = Rc::new(RefCell::new(Vec::new()));
+    let errors = Rc::new(RefCell::new(Vec::new()));
+    let slot = RwSignal::new(None);
+    let root = fresh_root();
+    let app = mount_to(root.clone(), {
+        let url = url(&format!(
+            "/counter?count=5&drop_after=3&retry=300&tag={tag}"
+        ));
+        let (states, errors) = (Rc::clone(&states), Rc::clone(&errors));
+        move || {
+            let options = UseSseOptions::default()
+                .configure(|builder| {
+                    builder
+                        .transport(Transport::Fetch)
+                        .retry(RetryPolicy::browser())
+                })
+                .on_message(on_message);
+            let feed = use_sse::<Seq>(&url, options);
+            slot.set(Some(feed));
+            Effect::new(move || states.borrow_mut().push(feed.state.get()));
+            Effect::new(move || errors.borrow_mut().push(feed.error.get()));
+            view! { <Feed feed /> }
+        }
+    });
+    let feed = slot.get_untracked().expect("the component ran");
+
+    until("the page to show reconnecting", || {
+        text(&root, "state").starts_with("Reconnecting")
+    })
+    .await;
+    until("5 messages over two connections", || {
+        feed.received.get_untracked() == 5
+    })
+    .await;
+    until("the page to show it open again", || {
+        text(&root, "state") == "Open"
+    })
+    .await;
+    assert_eq!(*seen.borrow(), [1, 2, 3, 4, 5]);
+    assert_eq!(
+        *states.borrow(),
+        [
+            ConnectionState::Connecting,
+            ConnectionState::Open,
+            ConnectionState::Reconnecting {
+                attempt: 1,
+                delay: Duration::from_millis(300)
+            },
+            ConnectionState::Open,
+        ]
+    );
+    assert_eq!(*errors.borrow(), [None, Some(Error::StreamEnded), None]);
+    let log = connection_log(&tag).await;
+    assert_eq!(log.len(), 2, "{log:?}");
+    assert_eq!(
+        log[1]["last_event_id"], "3",
+        "the reconnect resumes after the last id"
+    );
+    drop(app);
+    assert_all_closed(&tag).await;
+}
+
+#[wasm_bindgen_test]
+async fn closes_the_connection_when_the_owning_component_is_cleaned_up() {
+    let tag = unique_tag("leptos-cleanup");
+    let slot = RwSignal::new(None);
+    let shown = RwSignal::new(true);
+    let root = fresh_root();
+    let app = mount_to(root.clone(), {
+        let url = url(&format!("/counter?count=1&tag={tag}"));
+        move || {
+            view! {
+                <Show when=move || shown.get()>
+                    <FeedOf url=url.clone() out=slot />
+                </Show>
+                <p class="app">"still mounted"</p>
+            }
+        }
+    });
+    let feed = slot.get_untracked().expect("the component ran");
+
+    until("a message", || feed.received.get_untracked() > 0).await;
+    assert_eq!(open_connections(&tag).await, 1);
+    shown.set(false);
+    assert_all_closed(&tag).await;
+    assert_eq!(text(&root, "app"), "still mounted");
+    assert_eq!(
+        get(&format!("/stats?tag={tag}")).await["total"],
+        1,
+        "no reconnect after cleanup"
+    );
+    drop(app);
+}
+
+#[wasm_bindgen_test]
+async fn an_invalid_url_is_an_error_and_a_closed_state() {
+    let slot = RwSignal::new(None);
+    let root = fresh_root();
+    let app = mount_to(root.clone(), move || {
+        let options =
+            UseSseOptions::text().configure(|builder| builder.transport(Transport::Fetch));
+        let feed = use_sse("ftp://127.0.0.1/feed", options);
+        slot.set(Some(feed));
+        view! { <p class="state">{move || format!("{:?}", feed.state.get())}</p> }
+    });
+    let feed = slot.get_untracked().expect("the component ran");
+
+    assert_eq!(feed.state.get_untracked(), ConnectionState::Closed);
+    assert!(
+        matches!(feed.error.get_untracked(), Some(Error::InvalidUrl { .. })),
+        "{:?}",
+        feed.error.get_untracked()
+    );
+    until("the page to show it", || text(&root, "state") == "Closed").await;
+    drop(app);
+}

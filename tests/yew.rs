@@ -1,0 +1,281 @@
+//! `wasm_sse::yew::use_sse` mounted into the page with Yew, against the test server.
+#![cfg(all(target_arch = "wasm32", feature = "yew"))]
+
+mod common;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use common::*;
+use wasm_bindgen_test::*;
+use wasm_sse::yew::{use_sse, UseSseHandle, UseSseOptions};
+use wasm_sse::{ConnectionState, Error, Message, RetryPolicy, Transport};
+use yew::prelude::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+struct Seq {
+    seq: u64,
+}
+
+/// What a test shares with its mounted component: the hook's handle as of the latest render,
+/// every message `on_message` saw, and the state each render showed.
+#[derive(Default)]
+struct Probe {
+    feed: RefCell<Option<UseSseHandle<Seq>>>,
+    seen: RefCell<Vec<u64>>,
+    states: RefCell<Vec<ConnectionState>>,
+    errors: RefCell<Vec<Option<Error>>>,
+}
+
+impl Probe {
+    fn feed(&self) -> UseSseHandle<Seq> {
+        self.feed.borrow().clone().expect("the component rendered")
+    }
+}
+
+type Configure = fn(UseSseOptions<Seq>) -> UseSseOptions<Seq>;
+
+#[derive(Properties, Clone)]
+struct AppProps {
+    url: String,
+    configure: Configure,
+    probe: Rc<Probe>,
+    shown: bool,
+}
+
+impl PartialEq for AppProps {
+    fn eq(&self, other: &Self) -> bool {
+        self.url == other.url && self.shown == other.shown && Rc::ptr_eq(&self.probe, &other.probe)
+    }
+}
+
+/// An app showing a feed the way an app would (state, count, latest item) while `shown`.
+#[function_component]
+fn App(props: &AppProps) -> Html {
+    html! {
+        <>
+            if props.shown { <Feed ..props.clone() /> }
+            <p class="app">{ "still mounted" }</p>
+        </>
+    }
+}
+
+#[function_component]
+fn Feed(props: &AppProps) -> Html {
+    let probe = Rc::clone(&props.probe);
+    let sink = Rc::clone(&probe);
+    let options = (props.configure)(UseSseOptions::default())
+        .on_message(move |message: &Message<Seq>| sink.seen.borrow_mut().push(message.data.seq));
+    let feed = use_sse::<Seq>(&props.url, options);
+    let state = feed.state();
+    if probe.states.borrow().last() != Some(&state) {
+        probe.states.borrow_mut().push(state);
+    }
+    let error = feed.error();
+    if probe.errors.borrow().last() != Some(&error) {
+        probe.errors.borrow_mut().push(error);
+    }
+    *probe.feed.borrow_mut() = Some(feed.clone());
+    html! {
+        <>
+            <p class="state">{ format!("{state:?}") }</p>
+            <p class="received">{ feed.received() }</p>
+            <p class="latest">{ feed.message().map(|message| message.data.seq) }</p>
+        </>
+    }
+}
+
+/// Mounts the app into a fresh element of the page.
+fn mount(props: AppProps) -> (yew::AppHandle<App>, web_sys::Element) {
+    let document = page_document();
+    let root = document.create_element("div").expect("createElement");
+    document
+        .body()
+        .expect("body")
+        .append_child(&root)
+        .expect("append");
+    let app = yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
+    (app, root)
+}
+
+fn page_document() -> web_sys::Document {
+    web_sys::window()
+        .and_then(|window| window.document())
+        .expect("a document")
+}
+
+/// The text of `root`'s element of `class`.
+fn text(root: &web_sys::Element, class: &str) -> String {
+    root.query_selector(&format!(".{class}"))
+        .expect("selector")
+        .and_then(|element| element.text_content())
+        .unwrap_or_default()
+}
+
+/// Waits until `done` holds, failing the test after 10 s.
+async fn until(what: &str, mut done: impl FnMut() -> bool) {
+    within(Duration::from_secs(10), what, async {
+        while !done() {
+            wait(20).await;
+        }
+    })
+    .await;
+}
+
+fn props(path_and_query: &str, configure: Configure) -> AppProps {
+    AppProps {
+        url: url(path_and_query),
+        configure,
+        probe: Rc::new(Probe::default()),
+        shown: true,
+    }
+}
+
+#[wasm_bindgen_test]
+async fn delivers_every_event_in_order_including_a_burst_in_one_tick() {
+    let tag = unique_tag("yew-burst");
+    let props = props(
+        &format!("/counter?count=500&event=tick&tag={tag}"),
+        |options| {
+            options
+                .configure(|builder| builder.events(["tick"]))
+                .history(10)
+        },
+    );
+    let probe = Rc::clone(&props.probe);
+    let (app, root) = mount(props);
+
+    until("500 messages", || probe.seen.borrow().len() == 500).await;
+    until("the page to show them", || text(&root, "received") == "500").await;
+    assert_eq!(*probe.seen.borrow(), (1..=500).collect::<Vec<_>>());
+    let feed = probe.feed();
+    assert_eq!(
+        feed.history()
+            .iter()
+            .map(|message| message.data.seq)
+            .collect::<Vec<_>>(),
+        (491..=500).collect::<Vec<_>>()
+    );
+    let latest = feed.message().expect("a message");
+    assert_eq!(
+        (
+            latest.event.as_str(),
+            latest.data.seq,
+            latest.last_event_id.as_str()
+        ),
+        ("tick", 500, "500")
+    );
+    assert_eq!(text(&root, "latest"), "500");
+    assert_eq!(feed.state(), ConnectionState::Open);
+    assert_eq!(text(&root, "state"), "Open");
+    assert_eq!(feed.error(), None);
+    app.destroy();
+    assert_all_closed(&tag).await;
+}
+
+#[wasm_bindgen_test]
+async fn shows_reconnecting_and_resumes_after_the_server_drops_the_connection() {
+    let tag = unique_tag("yew-drop");
+    let props = props(
+        &format!("/counter?count=5&drop_after=3&retry=300&tag={tag}"),
+        |options| {
+            options.configure(|builder| {
+                builder
+                    .transport(Transport::Fetch)
+                    .retry(RetryPolicy::browser())
+            })
+        },
+    );
+    let probe = Rc::clone(&props.probe);
+    let (app, root) = mount(props);
+
+    until("the page to show reconnecting", || {
+        text(&root, "state").starts_with("Reconnecting")
+    })
+    .await;
+    until("5 messages over two connections", || {
+        probe.seen.borrow().len() == 5
+    })
+    .await;
+    until("the page to show it open again", || {
+        text(&root, "state") == "Open"
+    })
+    .await;
+    assert_eq!(*probe.seen.borrow(), [1, 2, 3, 4, 5]);
+    assert_eq!(probe.feed().received(), 5);
+    assert_eq!(
+        *probe.states.borrow(),
+        [
+            ConnectionState::Connecting,
+            ConnectionState::Open,
+            ConnectionState::Reconnecting {
+                attempt: 1,
+                delay: Duration::from_millis(300)
+            },
+            ConnectionState::Open,
+        ]
+    );
+    assert_eq!(
+        *probe.errors.borrow(),
+        [None, Some(Error::StreamEnded), None]
+    );
+    let log = connection_log(&tag).await;
+    assert_eq!(log.len(), 2, "{log:?}");
+    assert_eq!(
+        log[1]["last_event_id"], "3",
+        "the reconnect resumes after the last id"
+    );
+    app.destroy();
+    assert_all_closed(&tag).await;
+}
+
+#[wasm_bindgen_test]
+async fn closes_the_connection_when_the_component_unmounts() {
+    let tag = unique_tag("yew-unmount");
+    // One message, then a quiet stream: only the unmount can close it.
+    let props = props(&format!("/counter?count=1&tag={tag}"), |options| options);
+    let probe = Rc::clone(&props.probe);
+    let (mut app, root) = mount(props.clone());
+
+    until("a message", || probe.seen.borrow().len() == 1).await;
+    assert_eq!(open_connections(&tag).await, 1);
+    app.update(AppProps {
+        shown: false,
+        ..props
+    });
+    assert_all_closed(&tag).await;
+    assert_eq!(text(&root, "app"), "still mounted");
+    assert_eq!(text(&root, "state"), "", "the feed is gone from the page");
+    assert_eq!(
+        get(&format!("/stats?tag={tag}")).await["total"],
+        1,
+        "no reconnect after unmount"
+    );
+    app.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn an_invalid_url_is_an_error_and_a_closed_state() {
+    let mut props = props("", |options| {
+        options.configure(|builder| builder.transport(Transport::Fetch))
+    });
+    props.url = "ftp://127.0.0.1/feed".into();
+    let probe = Rc::clone(&props.probe);
+    let (app, root) = mount(props);
+
+    until("the page to show it closed", || {
+        text(&root, "state") == "Closed"
+    })
+    .await;
+    let feed = probe.feed();
+    assert!(
+        matches!(feed.error(), Some(Error::InvalidUrl { .. })),
+        "{:?}",
+        feed.error()
+    );
+    assert_eq!(feed.received(), 0);
+    app.destroy();
+}
