@@ -109,7 +109,7 @@ test("a bad option throws at construction, naming the option", async () => {
     negativeDelay: ["retry.initialDelayMs", 'EventStream option "retry.initialDelayMs": expected a finite number of at least 0, got -1'],
     negativeMaxDelay: ["retry.maxDelayMs", 'EventStream option "retry.maxDelayMs": expected a finite number of at least 0, got -5'],
     fractionalAttempts: ["retry.maxAttempts", 'EventStream option "retry.maxAttempts": expected a whole number of at least 0, got 1.5'],
-    misspelt: ["header", 'EventStream option "header": unknown option; known ones are transport, headers, method, body, withCredentials, events, retry, json, signal, lastEventId, stallTimeoutMs, maxEventSize, buffer, onOpen, onError'],
+    misspelt: ["header", 'EventStream option "header": unknown option; known ones are transport, headers, method, body, withCredentials, events, retry, json, signal, lastEventId, lastEventIdParam, stallTimeoutMs, maxEventSize, buffer, onOpen, onError'],
     misspeltRetry: ["retry.initialDelay", 'EventStream option "retry.initialDelay": unknown option; known ones are initialDelayMs, maxDelayMs, maxAttempts, factor, jitter'],
     jsonType: ["json", 'EventStream option "json": expected true or false, got "yes"'],
     events: ["events", 'EventStream option "events": expected an array of strings, got "tick"'],

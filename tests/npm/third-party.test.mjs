@@ -36,7 +36,7 @@ async function subscribe(name, url, options, count) {
     const stream = new EventStream(url, {
       ...options,
       onOpen: () => (read.opened = true),
-      onError: (error) => (read.disconnected ||= error.kind === "disconnected"),
+      onError: (error) => (read.disconnected ||= ["disconnected", "stream-ended"].includes(error.kind)),
     });
     read.done = (async () => {
       for await (const event of stream) {
@@ -93,6 +93,20 @@ test("eventsource: when nchan ends the connection, the stream reconnects by Last
   await nchan.publish(channel, "while away");
   await nchan.publish(channel, "after");
   const events = await received("brief");
+  assert.deepEqual(events.map((event) => event.data), ["before", "while away", "after"]);
+});
+
+test("fetch: when nchan ends the connection, the id travels as a query parameter and nothing is lost", async () => {
+  const channel = "brieffetch";
+  // nchan refuses Last-Event-ID in its CORS preflight; as a query parameter it needs none.
+  const options = { transport: "fetch", lastEventIdParam: "lastEventId", retry: { initialDelayMs: 200 } };
+  await subscribe("brief-fetch", `${nchan.url}/brief/${channel}`, options, 3);
+  await nchan.publish(channel, "before");
+  await page.waitForFunction(() => globalThis.reads["brief-fetch"].events.length === 1, null, WAIT);
+  await page.waitForFunction(() => globalThis.reads["brief-fetch"].disconnected, null, WAIT);
+  await nchan.publish(channel, "while away");
+  await nchan.publish(channel, "after");
+  const events = await received("brief-fetch");
   assert.deepEqual(events.map((event) => event.data), ["before", "while away", "after"]);
 });
 
