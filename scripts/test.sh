@@ -11,6 +11,9 @@ echo "==> test: native (cargo test --workspace)"
 # The Leptos and Yew example apps are wasm front ends: they are built below, not tested natively.
 cargo test --workspace --exclude leptos-feed --exclude yew-feed
 
+echo "==> test: differential check of the parser against eventsource-parser"
+node --test tests/differential/
+
 echo "==> test: browser (wasm-pack test --headless --chrome) against the test server"
 start_server
 echo "    test server at $SSE_SERVER_URL"
@@ -20,6 +23,6 @@ wasm-pack test --headless --chrome -- --features leptos,leptos/csr,yew
 echo "==> test: the Leptos and Yew examples build"
 scripts/build-examples.sh --dev
 
-echo "==> test: the npm package (JS API, typings, nginx+nchan) and the demo page in headless Chromium"
+echo "==> test: the npm package (JS API, typings, nginx+nchan), the demo page and a strict CSP in headless Chromium"
 scripts/build-demo.sh
-node --test tests/npm/ tests/demo/
+node --test tests/npm/ tests/demo/ tests/csp/

@@ -44,6 +44,11 @@ pub enum Error {
         /// The `Content-Type` header, if there was one.
         content_type: Option<String>,
     },
+    /// The server redirected a request that carries custom headers (fetch transport). The
+    /// browser would send them on to wherever the redirect leads, and does not say where that
+    /// is before following it, so such a redirect is refused. Not retried.
+    #[error("redirect refused: the request carries custom headers")]
+    Redirected,
     /// The request failed or the response broke off: DNS, refused, reset, CORS
     /// (fetch transport). The browser says little more than that, on purpose.
     #[error("network error: {0}")]

@@ -54,6 +54,10 @@ impl FetchOptions {
             Credentials::Include => web_sys::RequestCredentials::Include,
         });
         init.set_signal(Some(signal));
+        if !self.headers.is_empty() {
+            // The browser would send our headers on to any origin a redirect leads to.
+            init.set_redirect(web_sys::RequestRedirect::Manual);
+        }
         if let Some(body) = &self.body {
             init.set_body(&js_sys::Uint8Array::from(body.as_slice()));
         }
@@ -133,6 +137,9 @@ impl FetchConnection {
             .await
             .map_err(|err| Error::Network(crate::error::js_message(&err)))?
             .unchecked_into();
+        if response.type_() == web_sys::ResponseType::Opaqueredirect {
+            return Err(Error::Redirected);
+        }
         let headers = response.headers();
         if response.status() != 200 {
             let retry_after = headers

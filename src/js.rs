@@ -111,7 +111,7 @@ export interface EventStreamOptions {
 /** What went wrong, one name per cause. */
 export type ErrorKind =
   | "options" | "invalid-url" | "invalid-request" | "disconnected" | "connection-failed"
-  | "status" | "content-type" | "network" | "stream-ended" | "stalled" | "decode"
+  | "status" | "content-type" | "redirected" | "network" | "stream-ended" | "stalled" | "decode"
   | "event-too-large" | "lagged" | "overflow" | "js";
 
 /** Every error this package throws or reports. */
@@ -957,6 +957,7 @@ fn error_to_js(err: &Error) -> JsValue {
             )],
         ),
         Error::Network(_) => ("network", vec![]),
+        Error::Redirected => ("redirected", vec![]),
         Error::StreamEnded => ("stream-ended", vec![]),
         Error::Stalled { .. } => ("stalled", vec![]),
         Error::Decode { event, data, .. } => (

@@ -17,6 +17,7 @@ mod control;
 mod cors;
 mod counter;
 mod dashboard;
+mod hostile;
 mod params;
 mod raw;
 mod scenarios;

@@ -64,6 +64,10 @@ fn router(config: &Config, state: AppState) -> Router {
         .route("/echo", any(scenarios::echo))
         .route("/raw", get(raw::raw))
         .route("/redirect", get(scenarios::redirect))
+        .route("/soak", get(crate::hostile::soak))
+        .route("/abort", get(crate::hostile::abort))
+        .route("/flood", get(crate::hostile::flood))
+        .route("/giant", get(crate::hostile::giant))
         .route("/market", get(crate::dashboard::market))
         .route_layer(from_fn_with_state(state.clone(), conn::accept));
     let control = Router::new()
