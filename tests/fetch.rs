@@ -481,15 +481,6 @@ async fn credentials_can_be_omitted_even_same_origin() {
     assert_eq!(echo["cookies"].get("session"), None);
 }
 
-fn wasm_memory_bytes() -> usize {
-    use wasm_bindgen::JsCast;
-    let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
-    memory
-        .buffer()
-        .unchecked_into::<js_sys::ArrayBuffer>()
-        .byte_length() as usize
-}
-
 #[wasm_bindgen_test]
 async fn the_last_event_id_can_travel_as_a_query_parameter_without_a_preflight() {
     let tag = unique_tag("id-param");

@@ -413,12 +413,3 @@ async fn a_missing_content_type_is_a_typed_error() {
     );
     assert_eq!(next(&mut feed).await, None);
 }
-
-fn wasm_memory_bytes() -> usize {
-    use wasm_bindgen::JsCast;
-    let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
-    memory
-        .buffer()
-        .unchecked_into::<js_sys::ArrayBuffer>()
-        .byte_length() as usize
-}

@@ -240,11 +240,3 @@ fn js_heap_bytes() -> f64 {
         .and_then(|bytes| bytes.as_f64())
         .unwrap_or(f64::NAN)
 }
-
-fn wasm_memory_bytes() -> usize {
-    let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
-    memory
-        .buffer()
-        .unchecked_into::<js_sys::ArrayBuffer>()
-        .byte_length() as usize
-}

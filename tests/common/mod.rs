@@ -193,3 +193,13 @@ pub fn status(status: u16) -> Error {
         retry_after: None,
     }
 }
+
+/// The size of this module's wasm linear memory, in bytes.
+pub fn wasm_memory_bytes() -> usize {
+    use wasm_bindgen::JsCast;
+    let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+    memory
+        .buffer()
+        .unchecked_into::<js_sys::ArrayBuffer>()
+        .byte_length() as usize
+}
