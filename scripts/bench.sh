@@ -13,6 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
+source scripts/server.sh
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 
 rounds=5 count=100000 out=docs/bench rows="" profile="" quick=""
@@ -80,19 +81,9 @@ if [ -n "$browser" ]; then
     step "building the npm package (scripts/build-npm.sh)"
     scripts/build-npm.sh >&2
   fi
-  cargo build -q --release -p sse-server
-  port_file="$work/port"
-  rm -f "$port_file"
-  "$CARGO_TARGET_DIR/release/sse-server" --port 0 --root . --port-file "$port_file" >"$work/server.log" 2>&1 &
-  server_pid=$!
-  trap 'kill "$server_pid" 2>/dev/null || true' EXIT
-  for _ in $(seq 1 100); do
-    [ -s "$port_file" ] && break
-    sleep 0.1
-  done
-  [ -s "$port_file" ] || { echo "bench: the test server did not start" >&2; exit 1; }
+  start_server release
   step "browser: $rounds rounds of $count events"
-  args=(--server "http://127.0.0.1:$(cat "$port_file")" --rounds "$rounds" --count "$count" --out "$out")
+  args=(--server "$SSE_SERVER_URL" --rounds "$rounds" --count "$count" --out "$out")
   [ -n "$rows" ] && args+=(--rows "$rows")
   [ -n "$profile" ] && args+=(--profile "$profile")
   [ "$memory" != 0 ] && args+=(--memory "$memory")

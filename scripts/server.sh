@@ -7,7 +7,7 @@ start_server() {
   local port_file
   port_file="$(mktemp)"
   rm -f "$port_file"
-  "${CARGO_TARGET_DIR:-target}/$profile/sse-server" --port "${SSE_SERVER_PORT:-0}" --root . --port-file "$port_file" &
+  "${CARGO_TARGET_DIR:-target}/$profile/sse-server" --port "${SSE_SERVER_PORT:-0}" --root . --port-file "$port_file" >&2 &
   SSE_SERVER_PID=$!
   trap 'kill "$SSE_SERVER_PID" 2>/dev/null || true' EXIT
   for _ in $(seq 1 100); do

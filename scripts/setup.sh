@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
 # Installs whatever the demo, the tests and the benchmarks need and is missing; skips what is there.
-# Safe to run again. Needs root (or sudo) only to install Chromium with apt-get.
+# Safe to run again. Needs root (or sudo) only to install Chromium and nginx with apt-get.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 
 step() { printf '==> setup: %s\n' "$*"; }
+
+# Debian packages, as root or through sudo.
+apt_install() {
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+}
 
 if rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   step "rust target wasm32-unknown-unknown: present"
@@ -34,10 +42,7 @@ if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then
   step "chromium and chromedriver: present"
 else
   step "chromium and chromedriver: installing with apt-get"
-  sudo=""
-  [ "$(id -u)" = 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
+  apt_install chromium chromium-driver
 fi
 
 if [ -d node_modules ] && npm ls --depth=0 >/dev/null 2>&1; then
@@ -50,9 +55,6 @@ if [ -x /usr/sbin/nginx ] && [ -e /usr/lib/nginx/modules/ngx_nchan_module.so ]; 
   step "nginx with nchan (a third-party SSE server for the tests): present"
 else
   step "nginx with nchan (a third-party SSE server for the tests): installing with apt-get"
-  sudo=""
-  [ "$(id -u)" = 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends nginx libnginx-mod-nchan >/dev/null
+  apt_install --no-install-recommends nginx libnginx-mod-nchan
 fi
 step "done"

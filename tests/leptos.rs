@@ -55,24 +55,6 @@ fn fresh_root() -> web_sys::HtmlElement {
     root
 }
 
-/// The text of `root`'s element of `class`.
-fn text(root: &web_sys::HtmlElement, class: &str) -> String {
-    root.query_selector(&format!(".{class}"))
-        .expect("selector")
-        .and_then(|element| element.text_content())
-        .unwrap_or_default()
-}
-
-/// Waits until `done` holds, failing the test after 10 s.
-async fn until(what: &str, mut done: impl FnMut() -> bool) {
-    within(Duration::from_secs(10), what, async {
-        while !done() {
-            wait(20).await;
-        }
-    })
-    .await;
-}
-
 /// Every `seq` a feed's `on_message` saw, in order.
 type Seen = Rc<RefCell<Vec<u64>>>;
 

@@ -107,24 +107,6 @@ fn page_document() -> web_sys::Document {
         .expect("a document")
 }
 
-/// The text of `root`'s element of `class`.
-fn text(root: &web_sys::Element, class: &str) -> String {
-    root.query_selector(&format!(".{class}"))
-        .expect("selector")
-        .and_then(|element| element.text_content())
-        .unwrap_or_default()
-}
-
-/// Waits until `done` holds, failing the test after 10 s.
-async fn until(what: &str, mut done: impl FnMut() -> bool) {
-    within(Duration::from_secs(10), what, async {
-        while !done() {
-            wait(20).await;
-        }
-    })
-    .await;
-}
-
 fn props(path_and_query: &str, configure: Configure) -> AppProps {
     AppProps {
         url: url(path_and_query),

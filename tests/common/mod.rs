@@ -203,3 +203,21 @@ pub fn wasm_memory_bytes() -> usize {
         .unchecked_into::<js_sys::ArrayBuffer>()
         .byte_length() as usize
 }
+
+/// The text of `root`'s element of `class`, empty when there is none.
+pub fn text(root: &web_sys::Element, class: &str) -> String {
+    root.query_selector(&format!(".{class}"))
+        .expect("selector")
+        .and_then(|element| element.text_content())
+        .unwrap_or_default()
+}
+
+/// Waits until `done` holds, failing the test after 10 s.
+pub async fn until(what: &str, mut done: impl FnMut() -> bool) {
+    within(Duration::from_secs(10), what, async {
+        while !done() {
+            wait(20).await;
+        }
+    })
+    .await;
+}
