@@ -12,11 +12,13 @@ import { chart } from "./chart.mjs";
 
 const ROWS = {
   "raw-eventsource": "EventSource + JSON.parse (baseline)",
+  "raw-eventsource-ids": "EventSource + JSON.parse + lastEventId",
   "transfer-floor": "fetch().arrayBuffer() (transfer floor)",
   "microsoft-fetch-event-source": "@microsoft/fetch-event-source 2 + JSON.parse",
   "eventsource-parser": "eventsource-parser 4 over fetch + JSON.parse",
   "gloo-net": "gloo-net 0.7 EventSource + serde (Rust)",
   "wasm-sse-eventsource": "wasm-sse EventSource transport (Rust, struct)",
+  "wasm-sse-eventsource-no-ids": "wasm-sse EventSource, ids off (Rust, struct)",
   "wasm-sse-fetch": "wasm-sse fetch transport (Rust, struct)",
   "npm-json-eventsource": "wasm-sse npm EventStream json, EventSource",
   "npm-json-fetch": "wasm-sse npm EventStream json, fetch",
@@ -24,7 +26,8 @@ const ROWS = {
 
 /** The targets: [row, reference row, largest allowed ratio, wording]. */
 const TARGETS = [
-  ["wasm-sse-eventsource", "raw-eventsource", 1.1, "wasm-sse EventSource transport <= 1.1x raw EventSource"],
+  ["wasm-sse-eventsource-no-ids", "raw-eventsource", 1.1, "wasm-sse EventSource transport, ids off, <= 1.1x raw EventSource"],
+  ["wasm-sse-eventsource", "raw-eventsource-ids", 1.1, "wasm-sse EventSource transport, ids on, <= 1.1x raw EventSource reading lastEventId"],
   ["wasm-sse-fetch", "transfer-floor", 1.5, "wasm-sse fetch transport (Rust, struct) <= 1.5x the transfer floor"],
   ["npm-json-fetch", "eventsource-parser", 1.0, "npm EventStream json over fetch <= eventsource-parser + JSON.parse"],
 ];

@@ -38,6 +38,8 @@ pub(crate) struct Plan {
     /// `Last-Event-ID` header; the native one always uses a parameter (the browser cannot
     /// set the header on a new `EventSource`), [`LAST_EVENT_ID_PARAM`] when this is `None`.
     pub(crate) last_event_id_param: Option<String>,
+    /// Fill in each message's last event id.
+    pub(crate) last_event_ids: bool,
     pub(crate) max_event_size: usize,
 }
 
@@ -54,7 +56,8 @@ struct Loop {
     state: Rc<Cell<ConnectionState>>,
     parser: Parser,
     live: Live,
-    /// The last event id, for the native transport (the fetch transport's is the parser's).
+    /// The last event id the native transport resumes from, updated when a connection ends
+    /// (the fetch transport's is the parser's).
     last_event_id: String,
     /// The origin of the fetch transport's current response.
     origin: String,
@@ -124,17 +127,14 @@ impl Loop {
                     let item = std::future::poll_fn(|cx| source.poll_next(cx)).await;
                     match item {
                         Some(Ok(Event::Open)) => return Some(Ok(self.opened())),
-                        Some(Ok(Event::Message(message))) => {
-                            if self.last_event_id != message.last_event_id {
-                                self.last_event_id.clone_from(&message.last_event_id);
-                            }
-                            return Some(Ok(Event::Message(message)));
-                        }
+                        Some(Ok(message @ Event::Message(_))) => return Some(Ok(message)),
                         Some(Err(Error::Disconnected)) => {
                             self.state.set(ConnectionState::Connecting);
                             return Some(Err(Error::Disconnected));
                         }
                         Some(Err(err)) if source.is_ended() => {
+                            let ended_with = source.last_event_id();
+                            self.keep_last_event_id(ended_with);
                             self.live = Live::None;
                             return Some(Err(self.failed(err)));
                         }
@@ -147,12 +147,13 @@ impl Loop {
                 Live::Fetch(connection) => match connection.read().await {
                     Ok(Some(chunk)) => {
                         let (origin, wanted) = (&self.origin, &self.plan.event_types);
+                        let ids = self.plan.last_event_ids;
                         let items = self
                             .parser
                             .feed(chunk)
                             .filter(|parsed| is_wanted(parsed, wanted));
                         self.pending
-                            .extend(items.map(|parsed| message(parsed, origin)));
+                            .extend(items.map(|parsed| message(parsed, origin, ids)));
                     }
                     Ok(None) => {
                         self.end_connection();
@@ -194,6 +195,18 @@ impl Loop {
             }
         };
         Ok(())
+    }
+
+    /// Keeps the id a browser `EventSource` ended with, for the next one to resume from.
+    ///
+    /// An empty id is ignored: the browser cannot be given the id a new `EventSource`
+    /// resumes from, so until the server sends a new one it reports none, and taking that
+    /// for a reset would lose the place. (A reset by an empty `id:` is therefore not carried
+    /// across a reconnect of ours; the fetch transport carries it.)
+    fn keep_last_event_id(&mut self, id: Option<String>) {
+        if let Some(id) = id.filter(|id| !id.is_empty()) {
+            self.last_event_id = id;
+        }
     }
 
     /// The connection is open: the attempt count starts again.
@@ -255,12 +268,19 @@ fn is_wanted(
     }
 }
 
-/// A parsed event as a stream item.
+/// A parsed event as a stream item, with its last event id when `ids`.
 fn message(
     parsed: Result<crate::parser::ParsedEvent, ParseError>,
     origin: &str,
+    ids: bool,
 ) -> Result<Event, Error> {
-    let (event, data, last_event_id) = parsed?.into_parts();
+    let parsed = parsed?;
+    let (event, data, last_event_id) = if ids {
+        parsed.into_parts()
+    } else {
+        let event = parsed.event_type().to_owned();
+        (event, parsed.into_data(), String::new())
+    };
     Ok(Event::Message(Message {
         event,
         data,

@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use wasm_bindgen_test::*;
-use wasm_sse::{Error, Event, EventSource, Overflow, ReadyState, RetryPolicy};
+use wasm_sse::{Error, Event, EventSource, Message, Overflow, ReadyState, RetryPolicy};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -180,6 +180,26 @@ async fn drop_newest_keeps_the_first_messages_and_reports_the_rest() {
 
 #[wasm_bindgen_test]
 async fn with_a_retry_policy_a_new_event_source_replaces_one_the_browser_gave_up_on() {
+    let messages = reopen_after_the_browser_gives_up(true).await;
+    let ids: Vec<_> = messages.iter().map(|m| m.last_event_id.as_str()).collect();
+    assert_eq!(ids, ["1", "2", "3", "4"]);
+}
+
+#[wasm_bindgen_test]
+async fn without_message_ids_a_new_event_source_still_resumes_from_the_last_one() {
+    let messages = reopen_after_the_browser_gives_up(false).await;
+    let ids: Vec<_> = messages.iter().map(|m| m.last_event_id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["", "", "", ""],
+        "with_last_event_ids(false) leaves them empty"
+    );
+}
+
+/// The browser reconnects by itself once, then meets a 503 and gives up; the policy opens a
+/// new `EventSource` that resumes by the `lastEventId` parameter. Checks the requests and
+/// returns the messages.
+async fn reopen_after_the_browser_gives_up(last_event_ids: bool) -> Vec<Message<Seq>> {
     let tag = unique_tag("reopen");
     let mut feed = EventSource::builder(url(&format!(
         "/counter?count=4&drop_after=2&retry=300&tag={tag}"
@@ -189,6 +209,7 @@ async fn with_a_retry_policy_a_new_event_source_replaces_one_the_browser_gave_up
             .initial_delay(std::time::Duration::from_millis(50))
             .max_attempts(1),
     )
+    .with_last_event_ids(last_event_ids)
     .open()
     .unwrap()
     .json::<Seq>();
@@ -229,6 +250,10 @@ async fn with_a_retry_policy_a_new_event_source_replaces_one_the_browser_gave_up
         Some(&Err(Error::ConnectionFailed)),
         "the policy's one attempt met the final 204"
     );
+    items
+        .into_iter()
+        .filter_map(|item| item.ok().and_then(Event::into_message))
+        .collect()
 }
 
 #[wasm_bindgen_test]

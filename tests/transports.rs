@@ -168,6 +168,25 @@ for_both_transports! {
         assert_eq!(sent, [serde_json::Value::Null, "2".into(), "4".into(), "6".into()]);
     }
 
+    async fn without_message_ids_messages_carry_none_and_reconnects_still_resume(transport: Transport) {
+        let tag = unique_tag("resume-no-ids");
+        let mut feed = EventSource::builder(url(&format!("/counter?count=6&drop_after=2&retry=50&tag={tag}")))
+            .transport(transport)
+            .with_last_event_ids(false)
+            .open()
+            .unwrap()
+            .json::<Seq>();
+        let items = collect_until(&mut feed, |_| false).await;
+        assert_eq!(seqs(&items), [1, 2, 3, 4, 5, 6]);
+        let ids: Vec<_> = items.iter().filter_map(|item| match item {
+            Ok(Event::Message(message)) => Some(message.last_event_id.as_str()),
+            _ => None,
+        }).collect();
+        assert_eq!(ids, [""; 6]);
+        let sent: Vec<_> = connection_log(&tag).await.iter().map(|record| record["last_event_id"].clone()).collect();
+        assert_eq!(sent, [serde_json::Value::Null, "2".into(), "4".into(), "6".into()]);
+    }
+
     async fn a_partial_event_cut_by_a_dropped_connection_is_discarded(transport: Transport) {
         let tag = unique_tag("mid");
         let mut feed = EventSource::builder(url(&format!("/counter?count=9&drop_after=3&drop_mode=mid&retry=50&tag={tag}")))

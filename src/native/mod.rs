@@ -25,6 +25,8 @@ pub(crate) struct NativeOptions {
     pub(crate) events: Vec<String>,
     pub(crate) capacity: usize,
     pub(crate) overflow: Overflow,
+    /// Fill in each message's last event id (see `Builder::with_last_event_ids`).
+    pub(crate) last_event_ids: bool,
 }
 
 #[wasm_bindgen(module = "/src/native/inbox.js")]
@@ -32,7 +34,7 @@ extern "C" {
     /// The JavaScript side that collects messages (see `inbox.js`).
     type Inbox;
     #[wasm_bindgen(constructor)]
-    fn new(wake: &js_sys::Function) -> Inbox;
+    fn new(wake: &js_sys::Function, read_ids: bool) -> Inbox;
     /// The listener to register for every message type.
     #[wasm_bindgen(method, getter)]
     fn listener(this: &Inbox) -> js_sys::Function;
@@ -41,6 +43,9 @@ extern "C" {
     fn origin(this: &Inbox) -> String;
     #[wasm_bindgen(method)]
     fn take(this: &Inbox) -> Option<String>;
+    /// The last event id as of the latest message, `None` before the first.
+    #[wasm_bindgen(method, getter, js_name = lastEventId)]
+    fn last_event_id(this: &Inbox) -> Option<String>;
     #[wasm_bindgen(method)]
     fn close(this: &Inbox);
 }
@@ -51,6 +56,8 @@ struct Shared {
     inbox: Inbox,
     /// The origin of the current connection's messages.
     origin: String,
+    /// Whether batches carry each message's last event id.
+    read_ids: bool,
     /// What the inbox calls once per batch; it holds only a weak reference back.
     _wake: Closure<dyn FnMut()>,
 }
@@ -107,8 +114,9 @@ impl NativeSource {
             });
             RefCell::new(Shared {
                 buffer: Buffer::new(options.capacity, options.overflow),
-                inbox: Inbox::new(wake.as_ref().unchecked_ref()),
+                inbox: Inbox::new(wake.as_ref().unchecked_ref(), options.last_event_ids),
                 origin: String::new(),
+                read_ids: options.last_event_ids,
                 _wake: wake,
             })
         });
@@ -156,6 +164,12 @@ impl NativeSource {
     /// Whether the stream has ended (a fatal item may still wait to be delivered).
     pub(crate) fn is_ended(&self) -> bool {
         self.shared.borrow().buffer.is_ended()
+    }
+
+    /// The browser's last event id as of the latest message received, `None` before the
+    /// first (read once, not per message: see `inbox.js`).
+    pub(crate) fn last_event_id(&self) -> Option<String> {
+        self.shared.borrow().inbox.last_event_id()
     }
 
     pub(crate) fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Event, Error>>> {
@@ -212,9 +226,15 @@ impl Shared {
             self.origin = origin;
         }
         let mut parts = batch.split('\r');
-        while let (Some(event), Some(last_event_id), Some(data)) =
-            (parts.next(), parts.next(), parts.next())
-        {
+        while let Some(event) = parts.next() {
+            let last_event_id = if self.read_ids {
+                parts.next().unwrap_or_default()
+            } else {
+                ""
+            };
+            let Some(data) = parts.next() else {
+                return;
+            };
             let message = Message {
                 event: event.to_owned(),
                 data: data.to_owned(),

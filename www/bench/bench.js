@@ -42,6 +42,35 @@ function rawEventSource(url, count) {
   });
 }
 
+/**
+ * The baseline that also reads each message's `lastEventId`, as any client that reports
+ * per-message ids must: Chromium makes a new string for every read.
+ */
+function rawEventSourceWithIds(url, count) {
+  return new Promise((resolve, reject) => {
+    const source = new EventSource(url);
+    const check = checker(count);
+    let lastEventId = "";
+    source.onmessage = (event) => {
+      try {
+        lastEventId = event.lastEventId;
+        if (check.take(JSON.parse(event.data).seq)) {
+          source.close();
+          if (lastEventId !== String(count)) throw new Error(`last id ${lastEventId}, expected ${count}`);
+          resolve();
+        }
+      } catch (err) {
+        source.close();
+        reject(err);
+      }
+    };
+    source.onerror = () => {
+      source.close();
+      reject(check.early("error"));
+    };
+  });
+}
+
 /** The whole body as one ArrayBuffer, unparsed: how fast the bytes arrive at all. */
 async function transferFloor(url, count) {
   const bytes = await fetch(url).then((response) => response.arrayBuffer());
@@ -107,11 +136,13 @@ async function eventsourceParser(url, count) {
 /** Every client by row name, in the table's order. */
 export const clients = {
   "raw-eventsource": rawEventSource,
+  "raw-eventsource-ids": rawEventSourceWithIds,
   "transfer-floor": transferFloor,
   "microsoft-fetch-event-source": microsoftFetchEventSource,
   "eventsource-parser": eventsourceParser,
   "gloo-net": (url, count) => rust.glooEventSource(url, count),
   "wasm-sse-eventsource": (url, count) => rust.wasmSseEventSource(url, count),
+  "wasm-sse-eventsource-no-ids": (url, count) => rust.wasmSseEventSourceNoIds(url, count),
   "wasm-sse-fetch": (url, count) => rust.wasmSseFetch(url, count),
 };
 

@@ -78,10 +78,12 @@ pub async fn gloo_event_source(url: String, count: u32) -> Result<(), JsValue> {
     Ok(())
 }
 
-/// wasm-sse over `transport`, decoding with `.json::<Tick>()`.
-async fn wasm_sse(url: String, count: u32, transport: Transport) -> Result<(), JsValue> {
+/// wasm-sse over `transport`, decoding with `.json::<Tick>()`; each message's last event id
+/// is filled in when `ids`.
+async fn wasm_sse(url: String, count: u32, transport: Transport, ids: bool) -> Result<(), JsValue> {
     let mut feed = EventSource::builder(url)
         .transport(transport)
+        .with_last_event_ids(ids)
         .open()
         .map_err(|err| fail(err.to_string()))?
         .json::<Tick>();
@@ -105,13 +107,19 @@ async fn wasm_sse(url: String, count: u32, transport: Transport) -> Result<(), J
 /// wasm-sse's `EventSource` transport.
 #[wasm_bindgen(js_name = wasmSseEventSource)]
 pub async fn wasm_sse_event_source(url: String, count: u32) -> Result<(), JsValue> {
-    wasm_sse(url, count, Transport::EventSource).await
+    wasm_sse(url, count, Transport::EventSource, true).await
+}
+
+/// wasm-sse's `EventSource` transport without per-message ids (`with_last_event_ids(false)`).
+#[wasm_bindgen(js_name = wasmSseEventSourceNoIds)]
+pub async fn wasm_sse_event_source_no_ids(url: String, count: u32) -> Result<(), JsValue> {
+    wasm_sse(url, count, Transport::EventSource, false).await
 }
 
 /// wasm-sse's fetch transport.
 #[wasm_bindgen(js_name = wasmSseFetch)]
 pub async fn wasm_sse_fetch(url: String, count: u32) -> Result<(), JsValue> {
-    wasm_sse(url, count, Transport::Fetch).await
+    wasm_sse(url, count, Transport::Fetch, true).await
 }
 
 /// Bytes of this module's linear memory, for the memory checks.
