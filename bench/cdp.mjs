@@ -106,7 +106,13 @@ export async function launch({ executable = process.env.CHROMIUM ?? "chromium", 
       }
       if (child.exitCode === null) child.kill();
       await exited;
-      rmSync(profileDir, { recursive: true, force: true });
+      // Chromium's helper processes can outlive the browser by a moment and still write to
+      // the profile (seen as ENOTEMPTY); retry, and never fail a finished bench over a temp dir.
+      try {
+        rmSync(profileDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+      } catch (err) {
+        console.error(`bench: could not remove ${profileDir}: ${err.message}`);
+      }
     },
   };
 }
