@@ -111,11 +111,18 @@ impl Drop for AbortOnDrop {
     }
 }
 
+/// The most bytes copied into wasm memory at a time. The browser's chunks can be megabytes
+/// when the network outruns the consumer; a larger one is handed out in pieces, so the
+/// buffer (and so wasm memory, which never shrinks) stays this size whatever the browser does.
+const PIECE_BYTES: usize = 64 * 1024;
+
 /// One open response: the body reader and the buffer each chunk is copied into.
 #[derive(Debug)]
 pub(crate) struct FetchConnection {
     reader: web_sys::ReadableStreamDefaultReader,
     chunk: Vec<u8>,
+    /// The rest of a browser chunk larger than [`PIECE_BYTES`], not yet handed out.
+    rest: Option<js_sys::Uint8Array>,
     stall_timeout: Option<Duration>,
     origin: String,
     // Last, so the reader is released before the request is aborted.
@@ -163,6 +170,7 @@ impl FetchConnection {
         Ok(FetchConnection {
             reader,
             chunk: Vec::new(),
+            rest: None,
             stall_timeout: options.stall_timeout,
             origin: origin_of(&response.url()).unwrap_or_default(),
             _abort: abort,
@@ -177,6 +185,9 @@ impl FetchConnection {
     /// The next chunk of the body, `None` at its end. With a stall timeout, a read that
     /// waits longer is [`Error::Stalled`].
     pub(crate) async fn read(&mut self) -> Result<Option<&[u8]>, Error> {
+        if let Some(rest) = self.rest.take() {
+            return Ok(Some(self.piece(rest)));
+        }
         let read = JsFuture::from(self.reader.read());
         let result = match self.stall_timeout {
             None => read.await,
@@ -200,10 +211,23 @@ impl FetchConnection {
         let Some(bytes) = result.value() else {
             return Ok(Some(&[]));
         };
-        // One copy per chunk into wasm memory, into a buffer reused across reads.
+        Ok(Some(self.piece(bytes)))
+    }
+
+    /// Copies the first [`PIECE_BYTES`] of `bytes` into the buffer reused across reads (one
+    /// copy per chunk into wasm memory) and keeps the rest for the next read.
+    fn piece(&mut self, bytes: js_sys::Uint8Array) -> &[u8] {
+        let len = bytes.length() as usize;
+        let bytes = if len > PIECE_BYTES {
+            let piece = PIECE_BYTES as u32;
+            self.rest = Some(bytes.subarray(piece, len as u32));
+            bytes.subarray(0, piece)
+        } else {
+            bytes
+        };
         self.chunk.resize(bytes.length() as usize, 0);
         bytes.copy_to(&mut self.chunk);
-        Ok(Some(&self.chunk))
+        &self.chunk
     }
 }
 
