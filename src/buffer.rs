@@ -166,14 +166,14 @@ mod tests {
     use std::task::{Poll, Waker};
 
     use super::*;
-    use crate::Message;
+    use crate::{Message, SmolStr};
 
     fn message(n: u32) -> Result<Event, Error> {
         Ok(Event::Message(Message {
             event: "message".into(),
             data: n.to_string(),
-            last_event_id: String::new(),
-            origin: String::new(),
+            last_event_id: SmolStr::default(),
+            origin: SmolStr::default(),
         }))
     }
 

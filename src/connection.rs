@@ -1,16 +1,20 @@
 //! The connection loop both transports share: connect, deliver, and on failure ask the
 //! [`RetryPolicy`] whether and when to connect again, resuming from the last event id.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
+use std::pin::Pin;
 use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use futures_core::Stream;
 
 use futures_util::stream::LocalBoxStream;
 
 use crate::fetch::{FetchConnection, FetchOptions};
 use crate::native::{NativeOptions, NativeSource};
 use crate::parser::{ParseError, Parser};
-use crate::{ConnectionState, Error, Event, Message, RetryPolicy};
+use crate::{ConnectionState, Error, Event, Message, RetryPolicy, SmolStr};
 
 /// The name of the query parameter that carries the last event id when a new browser
 /// `EventSource` replaces one the browser gave up on (it cannot send `Last-Event-ID` itself).
@@ -60,14 +64,44 @@ struct Loop {
     /// (the fetch transport's is the parser's).
     last_event_id: String,
     /// The origin of the fetch transport's current response.
-    origin: String,
-    /// Items parsed from the last chunk, not yet delivered.
-    pending: VecDeque<Result<Event, Error>>,
+    origin: SmolStr,
+    /// Items parsed from the last chunk, not yet delivered; [`Items`] takes them directly.
+    pending: Pending,
     /// Consecutive failed attempts since the last open.
     attempt: u32,
     /// The wait before the next attempt, when one is due.
     wait: Option<std::time::Duration>,
     done: bool,
+}
+
+/// The items parsed from one chunk: many per read, handed out one by one.
+type Pending = Rc<RefCell<VecDeque<Result<Event, Error>>>>;
+
+/// The stream of a connection loop. Items already parsed are taken straight from the queue;
+/// only when it is empty is the loop's future polled (which moves the whole loop state in
+/// and out, too dear to pay per event).
+pub(crate) struct Items {
+    pending: Pending,
+    machine: LocalBoxStream<'static, Result<Event, Error>>,
+}
+
+impl std::fmt::Debug for Items {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Items")
+            .field("pending", &self.pending.borrow().len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Stream for Items {
+    type Item = Result<Event, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if let Some(item) = self.pending.borrow_mut().pop_front() {
+            return Poll::Ready(Some(item));
+        }
+        self.machine.as_mut().poll_next(cx)
+    }
 }
 
 /// Runs `plan` as a stream, starting from `first` when the connection is already open;
@@ -76,7 +110,7 @@ pub(crate) fn stream(
     plan: Plan,
     first: Option<NativeSource>,
     state: Rc<Cell<ConnectionState>>,
-) -> LocalBoxStream<'static, Result<Event, Error>> {
+) -> Items {
     let parser = Parser::with_max_event_size(plan.max_event_size)
         .with_last_event_id(plan.last_event_id.clone());
     let machine = Loop {
@@ -85,25 +119,29 @@ pub(crate) fn stream(
         state,
         parser,
         live: first.map_or(Live::None, Live::Native),
-        origin: String::new(),
-        pending: VecDeque::new(),
+        origin: SmolStr::default(),
+        pending: Pending::default(),
         attempt: 0,
         wait: None,
         done: false,
     };
-    Box::pin(futures_util::stream::unfold(
-        machine,
-        |mut machine| async move {
-            let item = machine.next().await?;
-            Some((item, machine))
-        },
-    ))
+    Items {
+        pending: Rc::clone(&machine.pending),
+        machine: Box::pin(futures_util::stream::unfold(
+            machine,
+            |mut machine| async move {
+                let item = machine.next().await?;
+                Some((item, machine))
+            },
+        )),
+    }
 }
 
 impl Loop {
     async fn next(&mut self) -> Option<Result<Event, Error>> {
         loop {
-            if let Some(item) = self.pending.pop_front() {
+            let first = self.pending.borrow_mut().pop_front();
+            if let Some(item) = first {
                 return Some(item);
             }
             if self.done {
@@ -153,6 +191,7 @@ impl Loop {
                             .feed(chunk)
                             .filter(|parsed| is_wanted(parsed, wanted));
                         self.pending
+                            .borrow_mut()
                             .extend(items.map(|parsed| message(parsed, origin, ids)));
                     }
                     Ok(None) => {
@@ -180,8 +219,7 @@ impl Loop {
                     }
                     None => FetchConnection::open(&self.plan.url, options, last_event_id).await?,
                 };
-                self.origin.clear();
-                self.origin.push_str(connection.origin());
+                self.origin = SmolStr::new(connection.origin());
                 Live::Fetch(connection)
             }
             TransportOptions::Native(options) => {
@@ -271,21 +309,19 @@ fn is_wanted(
 /// A parsed event as a stream item, with its last event id when `ids`.
 fn message(
     parsed: Result<crate::parser::ParsedEvent, ParseError>,
-    origin: &str,
+    origin: &SmolStr,
     ids: bool,
 ) -> Result<Event, Error> {
-    let parsed = parsed?;
-    let (event, data, last_event_id) = if ids {
-        parsed.into_parts()
-    } else {
-        let event = parsed.event_type().to_owned();
-        (event, parsed.into_data(), String::new())
-    };
+    let (event, data, last_event_id) = parsed?.into_shared_parts();
     Ok(Event::Message(Message {
         event,
         data,
-        last_event_id,
-        origin: origin.to_owned(),
+        last_event_id: if ids {
+            last_event_id
+        } else {
+            SmolStr::default()
+        },
+        origin: origin.clone(),
     }))
 }
 

@@ -21,7 +21,7 @@ pub(crate) fn json<T: serde::de::DeserializeOwned>(
             last_event_id: message.last_event_id,
             origin: message.origin,
         }),
-        Err(err) => Err(decode_error(message.event, message.data, &err)),
+        Err(err) => Err(decode_error(message.event.into(), message.data, &err)),
     }
 }
 

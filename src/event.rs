@@ -1,5 +1,7 @@
 //! What a stream yields: [`Event`], [`Message`] and the connection's [`ReadyState`].
 
+use smol_str::SmolStr;
+
 /// One item of a server-sent event stream.
 ///
 /// `T` is the type of [`Message::data`]: `String` as received, or any
@@ -24,16 +26,20 @@ impl<T> Event<T> {
 }
 
 /// A message the server dispatched (a block of fields ended by a blank line).
+///
+/// The event type, id and origin are [`SmolStr`]s: they compare with `&str` and `String`
+/// (`msg.event == "tick"`), deref to `str`, and short ones are held inline, so a message
+/// costs no allocation beyond its data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message<T = String> {
     /// The event type: the `event:` field, or `"message"` when the server sent none.
-    pub event: String,
+    pub event: SmolStr,
     /// The `data:` lines joined with `\n`, or the value decoded from them.
     pub data: T,
     /// The last event id seen on this stream (it persists across messages and reconnects).
-    pub last_event_id: String,
+    pub last_event_id: SmolStr,
     /// The serialized origin of the URL the stream came from, e.g. `http://127.0.0.1:8080`.
-    pub origin: String,
+    pub origin: SmolStr,
 }
 
 impl<T> Message<T> {
@@ -59,7 +65,7 @@ impl Message<String> {
     /// let msg = Message {
     ///     event: "message".into(),
     ///     data: r#"{"message":"Hello, world!"}"#.into(),
-    ///     last_event_id: String::new(),
+    ///     last_event_id: "".into(),
     ///     origin: "http://127.0.0.1:8080".into(),
     /// };
     /// let hello: Hello = msg.json().unwrap();

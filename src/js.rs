@@ -21,10 +21,10 @@ use futures_util::StreamExt;
 use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::future_to_promise;
 
 use crate::{
-    Builder, ConnectionState, Error, Event, EventSource, Overflow, RetryPolicy, Transport,
+    Builder, ConnectionState, Error, Event, EventSource, Message, Overflow, RetryPolicy, Transport,
 };
 
 #[wasm_bindgen(module = "/src/js/glue.js")]
@@ -32,14 +32,13 @@ extern "C" {
     #[wasm_bindgen(js_name = streamError)]
     fn stream_error(kind: &str, message: &str, details: &JsValue) -> JsValue;
 
-    #[wasm_bindgen(catch, js_name = streamEvent)]
-    fn stream_event(
-        event_type: &str,
-        data: &str,
-        last_event_id: &str,
-        origin: &str,
-        json: bool,
-    ) -> Result<JsValue, JsValue>;
+    /// The JavaScript side of a stream's iteration: queued messages and pending `next()`s.
+    #[wasm_bindgen(js_name = newQueue)]
+    fn new_queue(json: bool, last_event_id: &str) -> JsValue;
+
+    /// Drops what `queue` holds: later `next()` calls are `done`.
+    #[wasm_bindgen(js_name = closeQueue)]
+    fn close_queue(queue: &JsValue);
 
     #[wasm_bindgen(js_name = iteratorResult)]
     fn iterator_result(value: &JsValue, done: bool) -> JsValue;
@@ -194,23 +193,23 @@ pub struct EventStream {
     shared: Rc<Shared>,
 }
 
-/// What the stream, its pending `next()` calls and its abort listener share.
+/// What the stream, its pending pulls and its abort listener share.
 #[derive(Default)]
 struct Shared {
     /// `None` once closed.
     source: RefCell<Option<EventSource>>,
     url: String,
-    json: bool,
     on_open: Option<js_sys::Function>,
     on_error: Option<js_sys::Function>,
-    last_event_id: RefCell<String>,
     abort: RefCell<Option<AbortListener>>,
-    /// The waker of a pending `next()`, so that `close()` ends it.
+    /// The waker of a pending pull, so that `close()` ends it.
     waker: RefCell<Option<Waker>>,
-    /// The latest `next()` promise and how many are pending: calls made before the previous
-    /// one settled wait for it, so that each gets the next item in order.
-    tail: RefCell<Option<Promise>>,
-    pending: Cell<u32>,
+    /// The JavaScript queue (`newQueue` in glue.js) that `next()` serves messages from.
+    queue: JsValue,
+    /// An item that ended the previous batch, delivered by the next pull.
+    held: RefCell<Option<Option<Result<Event, Error>>>>,
+    /// The previous batch's buffer, kept so that its capacity is reused.
+    spare: RefCell<String>,
 }
 
 impl std::fmt::Debug for EventStream {
@@ -242,11 +241,10 @@ impl EventStream {
         };
         let options = Options::read(&options)?;
         let signal = options.signal.clone();
-        let (json, on_open, on_error, last_event_id) = (
+        let (on_open, on_error) = (options.on_open.clone(), options.on_error.clone());
+        let queue = new_queue(
             options.json,
-            options.on_open.clone(),
-            options.on_error.clone(),
-            options.last_event_id.clone().unwrap_or_default(),
+            options.last_event_id.as_deref().unwrap_or_default(),
         );
         let source = options
             .builder(&url)
@@ -255,10 +253,9 @@ impl EventStream {
         let shared = Rc::new(Shared {
             url: source.url().to_owned(),
             source: RefCell::new(Some(source)),
-            json,
             on_open,
             on_error,
-            last_event_id: RefCell::new(last_event_id),
+            queue,
             ..Shared::default()
         });
         if let Some(signal) = signal {
@@ -290,26 +287,29 @@ impl EventStream {
         2
     }
 
-    /// The next message, as a promise of an iterator result.
-    pub fn next(&self) -> Promise {
+    /// The JavaScript queue behind `next()` and `lastEventId` (defined in glue.js).
+    #[wasm_bindgen(js_name = _queue)]
+    pub fn queue(&self) -> JsValue {
+        self.shared.queue.clone()
+    }
+
+    /// The messages ready now (waiting for at least one) as one batch string for glue.js's
+    /// `next()`, or `undefined` once the stream has ended; rejects with the error that ended it.
+    #[wasm_bindgen(js_name = _pull)]
+    pub fn pull(&self) -> Promise {
         let shared = Rc::clone(&self.shared);
-        let previous = if shared.pending.get() > 0 {
-            shared.tail.borrow().clone()
-        } else {
-            None
+        future_to_promise(async move { pull_batch(&shared).await })
+    }
+
+    /// Reports a message whose data `JSON.parse` refused, as a `"decode"` error to `onError`.
+    #[wasm_bindgen(js_name = _decodeFailed)]
+    pub fn decode_failed(&self, event: String, data: String, exception: JsValue) {
+        let err = Error::Decode {
+            event,
+            data,
+            reason: crate::error::js_message(&exception),
         };
-        shared.pending.set(shared.pending.get() + 1);
-        let promise = future_to_promise(async move {
-            if let Some(previous) = previous {
-                // Its outcome is its caller's; this call only waits for its turn.
-                let _ = JsFuture::from(previous).await;
-            }
-            let result = pull(&shared).await;
-            shared.pending.set(shared.pending.get() - 1);
-            result
-        });
-        *self.shared.tail.borrow_mut() = Some(promise.clone());
-        promise
+        self.shared.call(&self.shared.on_error, &error_to_js(&err));
     }
 
     /// Closes the stream: what `break` out of a `for await` loop calls.
@@ -363,12 +363,6 @@ impl EventStream {
     pub fn url(&self) -> String {
         self.shared.url.clone()
     }
-
-    /// The last event id received, or the `lastEventId` option until one is.
-    #[wasm_bindgen(getter, js_name = lastEventId)]
-    pub fn last_event_id(&self) -> String {
-        self.shared.last_event_id.borrow().clone()
-    }
 }
 
 impl Drop for EventStream {
@@ -397,10 +391,15 @@ impl Shared {
             .map_or(ConnectionState::Closed, EventSource::state)
     }
 
-    /// Closes the connection and wakes a pending `next()`, which then ends the iteration.
+    /// Closes the connection, empties the queue and wakes a pending pull, which then ends
+    /// the iteration.
     fn close_connection(&self) {
         let source = self.source.borrow_mut().take();
         drop(source);
+        self.held.replace(None);
+        if !self.queue.is_undefined() {
+            close_queue(&self.queue);
+        }
         if let Some(waker) = self.waker.borrow_mut().take() {
             waker.wake();
         }
@@ -422,49 +421,49 @@ impl Shared {
     }
 }
 
-/// Pulls items until a message, the end, or an error that ends the stream.
-async fn pull(shared: &Shared) -> Result<JsValue, JsValue> {
+/// The most a batch holds before it is handed over, in bytes: messages beyond wait for the
+/// next pull (the fetch transport reads only as fast as batches are taken).
+const BATCH_BYTES: usize = 256 * 1024;
+
+/// Pulls until there are messages, the end, or an error that ends the stream; calls
+/// `onOpen` and `onError` on the way. Resolves to a [`Batch`] string, or `undefined` at the end.
+async fn pull_batch(shared: &Shared) -> Result<JsValue, JsValue> {
+    let mut batch = Batch {
+        text: shared.spare.take(),
+        origin_len: 0,
+    };
     loop {
-        let item = std::future::poll_fn(|cx| {
-            let mut source = shared.source.borrow_mut();
-            let Some(source) = source.as_mut() else {
-                return Poll::Ready(None);
-            };
-            let polled = source.poll_next_unpin(cx);
-            if polled.is_pending() {
-                *shared.waker.borrow_mut() = Some(cx.waker().clone());
+        let held = shared.held.borrow_mut().take();
+        let item = match held {
+            Some(Some(Ok(Event::Message(message)))) => {
+                // A message of another origin than the previous batch's: it starts this one.
+                batch.push(&message);
+                continue;
             }
-            polled
-        })
-        .await;
+            Some(item) => item,
+            None => {
+                let stop = std::future::poll_fn(|cx| poll_batch(shared, cx, &mut batch)).await;
+                if !batch.text.is_empty() {
+                    shared.held.replace(stop);
+                    let text = JsValue::from_str(&batch.text);
+                    batch.text.clear();
+                    shared.spare.replace(batch.text);
+                    return Ok(text);
+                }
+                match stop {
+                    Some(item) => item,
+                    None => continue,
+                }
+            }
+        };
         match item {
             None => {
                 shared.close();
-                return Ok(iterator_result(&JsValue::UNDEFINED, true));
+                return Ok(JsValue::UNDEFINED);
             }
             Some(Ok(Event::Open)) => shared.call(&shared.on_open, &JsValue::UNDEFINED),
-            Some(Ok(Event::Message(message))) => {
-                if *shared.last_event_id.borrow() != message.last_event_id {
-                    shared.last_event_id.replace(message.last_event_id.clone());
-                }
-                match stream_event(
-                    &message.event,
-                    &message.data,
-                    &message.last_event_id,
-                    &message.origin,
-                    shared.json,
-                ) {
-                    Ok(event) => return Ok(iterator_result(&event, false)),
-                    Err(exception) => {
-                        let err = Error::Decode {
-                            event: message.event,
-                            data: message.data,
-                            reason: crate::error::js_message(&exception),
-                        };
-                        shared.call(&shared.on_error, &error_to_js(&err));
-                    }
-                }
-            }
+            // Messages go into batches (above, and in `poll_batch`).
+            Some(Ok(Event::Message(_))) => {}
             Some(Err(err)) => {
                 let error = error_to_js(&err);
                 if shared.state() == ConnectionState::Closed {
@@ -475,6 +474,67 @@ async fn pull(shared: &Shared) -> Result<JsValue, JsValue> {
             }
         }
     }
+}
+
+/// Messages handed to glue.js as one string: their origin, then the `type`, `lastEventId`
+/// and `data` of each, all joined by `\r` (a carriage return ends a line in an event stream,
+/// so no field holds one). One string crossing per batch instead of four per message.
+struct Batch {
+    text: String,
+    origin_len: usize,
+}
+
+impl Batch {
+    /// Adds `message`, unless it comes from another origin than the batch's messages.
+    fn push(&mut self, message: &Message) -> bool {
+        if self.text.is_empty() {
+            self.text.push_str(&message.origin);
+            self.origin_len = self.text.len();
+        } else if self.text[..self.origin_len] != message.origin {
+            return false;
+        }
+        for part in [
+            &message.event,
+            &message.last_event_id,
+            message.data.as_str(),
+        ] {
+            self.text.push('\r');
+            self.text.push_str(part);
+        }
+        true
+    }
+}
+
+/// Adds the messages ready now to `batch`. Ready once there is something to hand over: with
+/// the item that stopped the batch (the end, `Open`, an error, a message of another origin),
+/// or with `None` when nothing more is ready or the batch is full.
+fn poll_batch(
+    shared: &Shared,
+    cx: &mut std::task::Context<'_>,
+    batch: &mut Batch,
+) -> Poll<Option<Option<Result<Event, Error>>>> {
+    let mut source = shared.source.borrow_mut();
+    let Some(source) = source.as_mut() else {
+        return Poll::Ready(Some(None));
+    };
+    while batch.text.len() < BATCH_BYTES {
+        let item = match source.poll_next_unpin(cx) {
+            Poll::Pending if batch.text.is_empty() => {
+                *shared.waker.borrow_mut() = Some(cx.waker().clone());
+                return Poll::Pending;
+            }
+            Poll::Pending => return Poll::Ready(None),
+            Poll::Ready(item) => item,
+        };
+        match item {
+            Some(Ok(Event::Message(message))) if !batch.push(&message) => {
+                return Poll::Ready(Some(Some(Ok(Event::Message(message)))));
+            }
+            Some(Ok(Event::Message(_))) => {}
+            item => return Poll::Ready(Some(item)),
+        }
+    }
+    Poll::Ready(None)
 }
 
 /// Removes its `abort` listener from the signal when dropped.

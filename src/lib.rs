@@ -56,4 +56,6 @@ pub use error::Error;
 pub use event::{ConnectionState, Event, Message, ReadyState};
 pub use fetch::Credentials;
 pub use retry::RetryPolicy;
+/// The string type of [`Message`]'s event type, id and origin, re-exported from `smol_str`.
+pub use smol_str::SmolStr;
 pub use source::{Builder, EventSource, Transport};

@@ -45,10 +45,10 @@ use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::fmt;
 use std::mem;
-use std::sync::Arc;
 use std::time::Duration;
 
 use memchr::memchr2;
+use smol_str::SmolStr;
 
 const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
 
@@ -70,11 +70,11 @@ pub struct Parser {
     /// The data buffer: each `data` value followed by LF.
     data: String,
     event_type: String,
-    /// The last event type longer than [`CompactStr`] holds inline, to share it with the next.
-    long_event_type: Option<Arc<str>>,
+    /// The last event type too long to be held inline, to share it with the next.
+    long_event_type: Option<SmolStr>,
     /// The last event ID buffer, when an `id` field set it since the last blank line.
-    pending_id: Option<CompactStr>,
-    last_event_id: CompactStr,
+    pending_id: Option<SmolStr>,
+    last_event_id: SmolStr,
     retry: Option<Duration>,
     /// Items parsed when a [`Feed`] was dropped before it was exhausted.
     queued: VecDeque<Result<ParsedEvent, ParseError>>,
@@ -140,7 +140,7 @@ impl Parser {
             event_type: String::new(),
             long_event_type: None,
             pending_id: None,
-            last_event_id: CompactStr::EMPTY,
+            last_event_id: SmolStr::default(),
             retry: None,
             queued: VecDeque::new(),
         }
@@ -157,7 +157,7 @@ impl Parser {
     pub fn with_last_event_id(mut self, id: impl Into<String>) -> Self {
         let id = id.into();
         if !id.contains(['\0', '\r', '\n']) {
-            self.last_event_id = CompactStr::new(&id);
+            self.last_event_id = SmolStr::new(&id);
             self.pending_id = None;
         }
         self
@@ -461,8 +461,8 @@ impl Parser {
     fn set_id(&mut self, id: &str) {
         let buffer = self.pending_id.as_ref().unwrap_or(&self.last_event_id);
         // A long ID is shared, not copied: keep the one there is if it did not change.
-        if id.len() <= INLINE_LEN || buffer.as_str() != id {
-            self.pending_id = Some(CompactStr::new(id));
+        if id.len() <= SmolStr::INLINE_CAP || buffer.as_str() != id {
+            self.pending_id = Some(SmolStr::new(id));
         }
     }
 
@@ -490,16 +490,16 @@ impl Parser {
     }
 
     /// The event type to dispatch; empties the event type buffer.
-    fn take_event_type(&mut self) -> CompactStr {
+    fn take_event_type(&mut self) -> SmolStr {
         let event_type = match self.event_type.as_str() {
-            "" => CompactStr::MESSAGE,
-            short if short.len() <= INLINE_LEN => CompactStr::new(short),
+            "" => SmolStr::new_static("message"),
+            short if short.len() <= SmolStr::INLINE_CAP => SmolStr::new(short),
             long => match &self.long_event_type {
-                Some(shared) if **shared == *long => CompactStr::Shared(Arc::clone(shared)),
+                Some(shared) if shared == long => shared.clone(),
                 _ => {
-                    let shared: Arc<str> = Arc::from(long);
-                    self.long_event_type = Some(Arc::clone(&shared));
-                    CompactStr::Shared(shared)
+                    let shared = SmolStr::new(long);
+                    self.long_event_type = Some(shared.clone());
+                    shared
                 }
             },
         };
@@ -579,9 +579,9 @@ impl fmt::Debug for Feed<'_> {
 /// An event the stream dispatched.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParsedEvent {
-    event_type: CompactStr,
+    event_type: SmolStr,
     data: String,
-    last_event_id: CompactStr,
+    last_event_id: SmolStr,
 }
 
 impl ParsedEvent {
@@ -609,76 +609,13 @@ impl ParsedEvent {
 
     /// The event type, data and last event ID, in that order.
     pub fn into_parts(self) -> (String, String, String) {
-        (
-            self.event_type.as_str().to_owned(),
-            self.data,
-            self.last_event_id.as_str().to_owned(),
-        )
-    }
-}
-
-/// How many bytes a [`CompactStr`] holds inline.
-const INLINE_LEN: usize = 30;
-
-/// An immutable string that is cheap to clone: inline up to [`INLINE_LEN`] bytes, shared beyond.
-///
-/// Every event carries its type and the last event ID; both are short and repeat from event to
-/// event, so storing them inline spares an allocation (or an atomic count) per event.
-#[derive(Clone, PartialEq, Eq)]
-enum CompactStr {
-    /// The first `len` bytes of `bytes` are UTF-8; the rest are zero.
-    Inline {
-        len: u8,
-        bytes: [u8; INLINE_LEN],
-    },
-    Shared(Arc<str>),
-}
-
-impl CompactStr {
-    const EMPTY: CompactStr = CompactStr::inline("");
-    const MESSAGE: CompactStr = CompactStr::inline("message");
-
-    /// `text` inline; it must be at most [`INLINE_LEN`] bytes long.
-    const fn inline(text: &str) -> Self {
-        let mut bytes = [0; INLINE_LEN];
-        let mut i = 0;
-        while i < text.len() {
-            bytes[i] = text.as_bytes()[i];
-            i += 1;
-        }
-        CompactStr::Inline {
-            len: text.len() as u8,
-            bytes,
-        }
+        (self.event_type.into(), self.data, self.last_event_id.into())
     }
 
-    fn new(text: &str) -> Self {
-        if text.len() <= INLINE_LEN {
-            let mut bytes = [0; INLINE_LEN];
-            bytes[..text.len()].copy_from_slice(text.as_bytes());
-            CompactStr::Inline {
-                len: text.len() as u8,
-                bytes,
-            }
-        } else {
-            CompactStr::Shared(Arc::from(text))
-        }
-    }
-
-    fn as_str(&self) -> &str {
-        match self {
-            // Always valid: the bytes were copied from a `str`.
-            CompactStr::Inline { len, bytes } => {
-                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
-            }
-            CompactStr::Shared(text) => text,
-        }
-    }
-}
-
-impl fmt::Debug for CompactStr {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self.as_str(), f)
+    /// [`into_parts`](Self::into_parts) without copying the type and ID: short ones are held
+    /// inline and long ones shared, so they cost no allocation per event.
+    pub(crate) fn into_shared_parts(self) -> (SmolStr, String, SmolStr) {
+        (self.event_type, self.data, self.last_event_id)
     }
 }
 

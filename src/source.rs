@@ -7,8 +7,6 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use futures_util::stream::LocalBoxStream;
-
 use crate::buffer::{Overflow, DEFAULT_CAPACITY};
 use crate::connection::{self, Plan, TransportOptions};
 use crate::decode::{self, Decoder};
@@ -46,7 +44,7 @@ use crate::{ConnectionState, Error, Event, ReadyState, RetryPolicy};
 /// reconnect timer and removes every listener.
 #[must_use = "a stream does nothing unless polled; dropping it closes the connection"]
 pub struct EventSource<T = String> {
-    stream: Option<LocalBoxStream<'static, Result<Event, Error>>>,
+    stream: Option<connection::Items>,
     state: Rc<Cell<ConnectionState>>,
     url: String,
     decoder: Decoder<T>,
@@ -121,7 +119,7 @@ impl<T> futures_core::Stream for EventSource<T> {
         let Some(stream) = &mut this.stream else {
             return Poll::Ready(None);
         };
-        match stream.as_mut().poll_next(cx) {
+        match Pin::new(stream).poll_next(cx) {
             Poll::Ready(Some(item)) => Poll::Ready(Some(decode::apply(this.decoder, item))),
             Poll::Ready(None) => {
                 this.close();

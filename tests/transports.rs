@@ -53,7 +53,7 @@ for_both_transports! {
             Some(Ok(Event::Message(Message {
                 event: "message".into(),
                 data: Hello { message: "Hello, world!".into() },
-                last_event_id: String::new(),
+                last_event_id: "".into(),
                 origin: server().into(),
             })))
         );

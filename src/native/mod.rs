@@ -15,7 +15,7 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsCast;
 
 use crate::buffer::{Buffer, Overflow, Pushed};
-use crate::{Error, Event, Message};
+use crate::{Error, Event, Message, SmolStr};
 
 /// What the native transport needs to open a connection.
 #[derive(Debug, Clone)]
@@ -55,7 +55,7 @@ struct Shared {
     buffer: Buffer,
     inbox: Inbox,
     /// The origin of the current connection's messages.
-    origin: String,
+    origin: SmolStr,
     /// Whether batches carry each message's last event id.
     read_ids: bool,
     /// What the inbox calls once per batch; it holds only a weak reference back.
@@ -115,7 +115,7 @@ impl NativeSource {
             RefCell::new(Shared {
                 buffer: Buffer::new(options.capacity, options.overflow),
                 inbox: Inbox::new(wake.as_ref().unchecked_ref(), options.last_event_ids),
-                origin: String::new(),
+                origin: SmolStr::default(),
                 read_ids: options.last_event_ids,
                 _wake: wake,
             })
@@ -223,7 +223,7 @@ impl Shared {
         };
         let origin = self.inbox.origin();
         if origin != self.origin {
-            self.origin = origin;
+            self.origin = SmolStr::new(origin);
         }
         let mut parts = batch.split('\r');
         while let Some(event) = parts.next() {
@@ -236,9 +236,9 @@ impl Shared {
                 return;
             };
             let message = Message {
-                event: event.to_owned(),
+                event: SmolStr::new(event),
                 data: data.to_owned(),
-                last_event_id: last_event_id.to_owned(),
+                last_event_id: SmolStr::new(last_event_id),
                 origin: self.origin.clone(),
             };
             if self.buffer.push(Ok(Event::Message(message))) == Pushed::Overflowed {

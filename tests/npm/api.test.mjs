@@ -189,6 +189,40 @@ for (const transport of ["eventsource", "fetch"]) {
     await waitForOpen(tag, 0);
   });
 
+  test(`${transport}: a burst is served in order, lastEventId follows what was delivered, and close() drops the rest`, async () => {
+    const tag = `npm-burst-${transport}`;
+    const result = await inPage(async (server, [tag, transport]) => {
+      const { EventStream } = globalThis.wasmSse;
+      // 50 events written at once: they reach the page as one batch or a few.
+      const stream = new EventStream(`${server}/counter?count=50&tag=${tag}`, { transport });
+      const first = await stream.next();
+      // Wait until the whole burst has surely arrived (and been queued), then ask for five
+      // at once, without awaiting in between.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const five = await Promise.all([stream.next(), stream.next(), stream.next(), stream.next(), stream.next()]);
+      const lastEventId = stream.lastEventId;
+      stream.close();
+      return { first: first.value.lastEventId, five: five.map((item) => item.value.lastEventId), lastEventId, after: await stream.next() };
+    }, [tag, transport]);
+    assert.deepEqual(result, { first: "1", five: ["2", "3", "4", "5", "6"], lastEventId: "6", after: { done: true, value: undefined } });
+    await waitForOpen(tag, 0);
+  });
+
+  test(`${transport}: aborting while messages are queued ends the iteration at once`, async () => {
+    const tag = `npm-abort-queued-${transport}`;
+    const result = await inPage(async (server, [tag, transport]) => {
+      const { EventStream } = globalThis.wasmSse;
+      const controller = new AbortController();
+      const stream = new EventStream(`${server}/counter?count=50&tag=${tag}`, { transport, signal: controller.signal });
+      const first = await stream.next();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      controller.abort();
+      return { first: first.value.lastEventId, after: await stream.next(), readyState: stream.readyState };
+    }, [tag, transport]);
+    assert.deepEqual(result, { first: "1", after: { done: true, value: undefined }, readyState: 2 });
+    await waitForOpen(tag, 0);
+  });
+
   test(`${transport}: aborting the signal ends the iteration and closes the connection`, async () => {
     const tag = `npm-abort-${transport}`;
     const result = await inPage(async (server, [tag, transport]) => {

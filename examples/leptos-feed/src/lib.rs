@@ -44,7 +44,7 @@ fn Feed() -> impl IntoView {
                 items
                     .iter()
                     .rev()
-                    .map(|item| view! { <li>"#" {item.data.seq} " (id " {item.last_event_id.clone()} ")"</li> })
+                    .map(|item| view! { <li>"#" {item.data.seq} " (id " {item.last_event_id.to_string()} ")"</li> })
                     .collect::<Vec<_>>()
             })}
         </ol>
