@@ -446,8 +446,11 @@ async fn pull_batch(shared: &Shared) -> Result<JsValue, JsValue> {
                 if !batch.text.is_empty() {
                     shared.held.replace(stop);
                     let text = JsValue::from_str(&batch.text);
-                    batch.text.clear();
-                    shared.spare.replace(batch.text);
+                    // Kept for the next batch, unless a giant message made it giant.
+                    if batch.text.capacity() <= 2 * BATCH_BYTES {
+                        batch.text.clear();
+                        shared.spare.replace(batch.text);
+                    }
                     return Ok(text);
                 }
                 match stop {
