@@ -2,15 +2,22 @@
 //! [`RetryPolicy`] whether and when to connect again, resuming from the last event id.
 
 use std::cell::Cell;
+#[cfg(feature = "fetch")]
 use std::collections::VecDeque;
 use std::rc::Rc;
+use std::time::Duration;
 
 use futures_util::stream::LocalBoxStream;
 
+#[cfg(feature = "fetch")]
 use crate::fetch::{FetchConnection, FetchOptions};
+#[cfg(feature = "eventsource")]
 use crate::native::{NativeOptions, NativeSource};
+#[cfg(feature = "fetch")]
 use crate::parser::{ParseError, Parser};
-use crate::{ConnectionState, Error, Event, Message, RetryPolicy};
+#[cfg(feature = "fetch")]
+use crate::Message;
+use crate::{ConnectionState, Error, Event, RetryPolicy};
 
 /// The name of the query parameter that carries the last event id when a new browser
 /// `EventSource` replaces one the browser gave up on (it cannot send `Last-Event-ID` itself).
@@ -19,7 +26,9 @@ pub const LAST_EVENT_ID_PARAM: &str = "lastEventId";
 /// Which transport, with its options.
 #[derive(Debug)]
 pub(crate) enum TransportOptions {
+    #[cfg(feature = "eventsource")]
     Native(NativeOptions),
+    #[cfg(feature = "fetch")]
     Fetch(FetchOptions),
 }
 
@@ -28,8 +37,6 @@ pub(crate) enum TransportOptions {
 pub(crate) struct Plan {
     pub(crate) url: String,
     pub(crate) transport: TransportOptions,
-    /// With the fetch transport: deliver only `message` and these types (`None`: every type).
-    pub(crate) event_types: Option<Vec<String>>,
     /// `None`: no reconnecting of ours (the browser's `EventSource` still reconnects by itself
     /// while it can).
     pub(crate) retry: Option<RetryPolicy>,
@@ -38,13 +45,14 @@ pub(crate) struct Plan {
     /// `Last-Event-ID` header; the native one always uses a parameter (the browser cannot
     /// set the header on a new `EventSource`), [`LAST_EVENT_ID_PARAM`] when this is `None`.
     pub(crate) last_event_id_param: Option<String>,
-    pub(crate) max_event_size: usize,
 }
 
 /// The live connection, if any.
-enum Live {
+pub(crate) enum Live {
     None,
+    #[cfg(feature = "eventsource")]
     Native(NativeSource),
+    #[cfg(feature = "fetch")]
     Fetch(FetchConnection),
 }
 
@@ -52,37 +60,48 @@ enum Live {
 struct Loop {
     plan: Plan,
     state: Rc<Cell<ConnectionState>>,
+    #[cfg(feature = "fetch")]
     parser: Parser,
     live: Live,
     /// The last event id, for the native transport (the fetch transport's is the parser's).
+    #[cfg(feature = "eventsource")]
     last_event_id: String,
     /// The origin of the fetch transport's current response.
+    #[cfg(feature = "fetch")]
     origin: String,
     /// Items parsed from the last chunk, not yet delivered.
+    #[cfg(feature = "fetch")]
     pending: VecDeque<Result<Event, Error>>,
     /// Consecutive failed attempts since the last open.
     attempt: u32,
     /// The wait before the next attempt, when one is due.
-    wait: Option<std::time::Duration>,
+    wait: Option<Duration>,
     done: bool,
 }
 
-/// Runs `plan` as a stream, starting from `first` when the connection is already open;
+/// Runs `plan` as a stream, starting from `live` when the connection is already open;
 /// `state` follows it for whoever holds the other end.
 pub(crate) fn stream(
     plan: Plan,
-    first: Option<NativeSource>,
+    live: Live,
     state: Rc<Cell<ConnectionState>>,
 ) -> LocalBoxStream<'static, Result<Event, Error>> {
-    let parser = Parser::with_max_event_size(plan.max_event_size)
-        .with_last_event_id(plan.last_event_id.clone());
     let machine = Loop {
+        #[cfg(feature = "fetch")]
+        parser: Parser::with_max_event_size(
+            (plan.transport.fetch())
+                .and_then(|options| options.max_event_size)
+                .unwrap_or(Parser::DEFAULT_MAX_EVENT_SIZE),
+        )
+        .with_last_event_id(plan.last_event_id.clone()),
+        #[cfg(feature = "eventsource")]
         last_event_id: plan.last_event_id.clone(),
         plan,
         state,
-        parser,
-        live: first.map_or(Live::None, Live::Native),
+        live,
+        #[cfg(feature = "fetch")]
         origin: String::new(),
+        #[cfg(feature = "fetch")]
         pending: VecDeque::new(),
         attempt: 0,
         wait: None,
@@ -100,6 +119,7 @@ pub(crate) fn stream(
 impl Loop {
     async fn next(&mut self) -> Option<Result<Event, Error>> {
         loop {
+            #[cfg(feature = "fetch")]
             if let Some(item) = self.pending.pop_front() {
                 return Some(item);
             }
@@ -116,10 +136,12 @@ impl Loop {
                     if let Err(err) = self.connect().await {
                         return Some(Err(self.failed(err)));
                     }
+                    #[cfg(feature = "fetch")]
                     if let Live::Fetch(_) = self.live {
                         return Some(Ok(self.opened()));
                     }
                 }
+                #[cfg(feature = "eventsource")]
                 Live::Native(source) => {
                     let item = std::future::poll_fn(|cx| source.poll_next(cx)).await;
                     match item {
@@ -144,9 +166,12 @@ impl Loop {
                         }
                     }
                 }
+                #[cfg(feature = "fetch")]
                 Live::Fetch(connection) => match connection.read().await {
                     Ok(Some(chunk)) => {
-                        let (origin, wanted) = (&self.origin, &self.plan.event_types);
+                        let origin = &self.origin;
+                        let fetch = self.plan.transport.fetch();
+                        let wanted = fetch.and_then(|options| options.event_types.as_deref());
                         let items = self
                             .parser
                             .feed(chunk)
@@ -170,6 +195,7 @@ impl Loop {
     /// Opens a connection with the current last event id.
     async fn connect(&mut self) -> Result<(), Error> {
         self.live = match &self.plan.transport {
+            #[cfg(feature = "fetch")]
             TransportOptions::Fetch(options) => {
                 let last_event_id = self.parser.last_event_id();
                 let connection = match &self.plan.last_event_id_param {
@@ -183,6 +209,7 @@ impl Loop {
                 self.origin.push_str(connection.origin());
                 Live::Fetch(connection)
             }
+            #[cfg(feature = "eventsource")]
             TransportOptions::Native(options) => {
                 let name = self.plan.last_event_id_param.as_deref();
                 let url = url_with_param(
@@ -204,6 +231,7 @@ impl Loop {
     }
 
     /// The connection ended: an unterminated event is discarded, as at the end of any stream.
+    #[cfg(feature = "fetch")]
     fn end_connection(&mut self) {
         self.live = Live::None;
         self.parser.finish();
@@ -221,7 +249,7 @@ impl Loop {
                 };
                 let delay = policy.delay(
                     self.attempt,
-                    self.parser.retry(),
+                    self.server_retry(),
                     retry_after,
                     js_sys::Math::random(),
                 );
@@ -239,12 +267,33 @@ impl Loop {
         }
         err
     }
+
+    /// The stream's latest `retry:` field; only the fetch transport parses the stream itself.
+    fn server_retry(&self) -> Option<Duration> {
+        #[cfg(feature = "fetch")]
+        return self.parser.retry();
+        #[cfg(not(feature = "fetch"))]
+        None
+    }
+}
+
+#[cfg(feature = "fetch")]
+impl TransportOptions {
+    /// The options of the fetch transport, if it is the one.
+    fn fetch(&self) -> Option<&FetchOptions> {
+        match self {
+            TransportOptions::Fetch(options) => Some(options),
+            #[cfg(feature = "eventsource")]
+            TransportOptions::Native(_) => None,
+        }
+    }
 }
 
 /// Whether a parsed event is of a type the user asked for (errors always are).
+#[cfg(feature = "fetch")]
 fn is_wanted(
     parsed: &Result<crate::parser::ParsedEvent, ParseError>,
-    wanted: &Option<Vec<String>>,
+    wanted: Option<&[String]>,
 ) -> bool {
     match (parsed, wanted) {
         (Ok(event), Some(types)) => {
@@ -256,6 +305,7 @@ fn is_wanted(
 }
 
 /// A parsed event as a stream item.
+#[cfg(feature = "fetch")]
 fn message(
     parsed: Result<crate::parser::ParsedEvent, ParseError>,
     origin: &str,

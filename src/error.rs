@@ -109,6 +109,7 @@ impl From<crate::parser::ParseError> for Error {
     }
 }
 
+#[cfg(any(feature = "eventsource", feature = "fetch"))]
 impl Error {
     /// Builds [`Error::Js`] from a thrown JavaScript value, keeping its message.
     pub(crate) fn from_js(value: &wasm_bindgen::JsValue) -> Self {
@@ -116,6 +117,7 @@ impl Error {
     }
 }
 
+#[cfg(any(feature = "eventsource", feature = "fetch"))]
 /// The message of a thrown JavaScript value: `Error.message`, or its string form.
 pub(crate) fn js_message(value: &wasm_bindgen::JsValue) -> String {
     use wasm_bindgen::JsCast;
