@@ -14,7 +14,7 @@ const ratio = wasmSse.gzip / gloo.gzip;
 const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
 console.error(
   `\nsize of a minimal typed consumer (.wasm, wasm-pack --release + wasm-opt -Oz)\n` +
-    `  wasm-sse  ${kb(wasmSse.bytes)} raw, ${kb(wasmSse.gzip)} gzip -9\n` +
+    `  wasm-sse  ${kb(wasmSse.bytes)} raw, ${kb(wasmSse.gzip)} gzip -9 (features = ["eventsource"])\n` +
     `  gloo-net  ${kb(gloo.bytes)} raw, ${kb(gloo.gzip)} gzip -9\n` +
     `  ratio     ${ratio.toFixed(2)}x gloo-net (target <= 0.8x: ${ratio <= 0.8 ? "met" : "MISS"})\n`,
 );

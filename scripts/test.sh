@@ -11,6 +11,11 @@ echo "==> test: native (cargo test --workspace)"
 # The Leptos and Yew example apps are wasm front ends: they are built below, not tested natively.
 cargo test --workspace --exclude leptos-feed --exclude yew-feed
 
+echo "==> test: each transport feature alone, and neither (the parser only), builds for wasm"
+cargo check --target wasm32-unknown-unknown -p wasm-sse --no-default-features --features eventsource
+cargo check --target wasm32-unknown-unknown -p wasm-sse --no-default-features --features fetch
+cargo check --target wasm32-unknown-unknown -p wasm-sse --no-default-features
+
 echo "==> test: differential check of the parser against eventsource-parser"
 node --test tests/differential/
 

@@ -1,20 +1,29 @@
 //! The connection loop both transports share: connect, deliver, and on failure ask the
 //! [`RetryPolicy`] whether and when to connect again, resuming from the last event id.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
+#[cfg(feature = "fetch")]
+use std::cell::RefCell;
+#[cfg(feature = "fetch")]
 use std::collections::VecDeque;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use futures_core::Stream;
 
 use futures_util::stream::LocalBoxStream;
 
+#[cfg(feature = "fetch")]
 use crate::fetch::{FetchConnection, FetchOptions};
+#[cfg(feature = "eventsource")]
 use crate::native::{NativeOptions, NativeSource};
+#[cfg(feature = "fetch")]
 use crate::parser::{ParseError, Parser};
-use crate::{ConnectionState, Error, Event, Message, RetryPolicy, SmolStr};
+use crate::{ConnectionState, Error, Event, RetryPolicy};
+#[cfg(feature = "fetch")]
+use crate::{Message, SmolStr};
 
 /// The name of the query parameter that carries the last event id when a new browser
 /// `EventSource` replaces one the browser gave up on (it cannot send `Last-Event-ID` itself).
@@ -23,7 +32,9 @@ pub const LAST_EVENT_ID_PARAM: &str = "lastEventId";
 /// Which transport, with its options.
 #[derive(Debug)]
 pub(crate) enum TransportOptions {
+    #[cfg(feature = "eventsource")]
     Native(NativeOptions),
+    #[cfg(feature = "fetch")]
     Fetch(FetchOptions),
 }
 
@@ -32,8 +43,6 @@ pub(crate) enum TransportOptions {
 pub(crate) struct Plan {
     pub(crate) url: String,
     pub(crate) transport: TransportOptions,
-    /// With the fetch transport: deliver only `message` and these types (`None`: every type).
-    pub(crate) event_types: Option<Vec<String>>,
     /// `None`: no reconnecting of ours (the browser's `EventSource` still reconnects by itself
     /// while it can).
     pub(crate) retry: Option<RetryPolicy>,
@@ -42,15 +51,17 @@ pub(crate) struct Plan {
     /// `Last-Event-ID` header; the native one always uses a parameter (the browser cannot
     /// set the header on a new `EventSource`), [`LAST_EVENT_ID_PARAM`] when this is `None`.
     pub(crate) last_event_id_param: Option<String>,
-    /// Fill in each message's last event id.
+    /// Fill in each message's last event id (the native transport's is in its options).
+    #[cfg(feature = "fetch")]
     pub(crate) last_event_ids: bool,
-    pub(crate) max_event_size: usize,
 }
 
 /// The live connection, if any.
-enum Live {
+pub(crate) enum Live {
     None,
+    #[cfg(feature = "eventsource")]
     Native(NativeSource),
+    #[cfg(feature = "fetch")]
     Fetch(FetchConnection),
 }
 
@@ -58,38 +69,42 @@ enum Live {
 struct Loop {
     plan: Plan,
     state: Rc<Cell<ConnectionState>>,
+    #[cfg(feature = "fetch")]
     parser: Parser,
     live: Live,
     /// The last event id the native transport resumes from, updated when a connection ends
     /// (the fetch transport's is the parser's).
+    #[cfg(feature = "eventsource")]
     last_event_id: String,
     /// The origin of the fetch transport's current response.
+    #[cfg(feature = "fetch")]
     origin: SmolStr,
     /// Items parsed from the last chunk, not yet delivered; [`Items`] takes them directly.
+    #[cfg(feature = "fetch")]
     pending: Pending,
     /// Consecutive failed attempts since the last open.
     attempt: u32,
     /// The wait before the next attempt, when one is due.
-    wait: Option<std::time::Duration>,
+    wait: Option<Duration>,
     done: bool,
 }
 
 /// The items parsed from one chunk: many per read, handed out one by one.
+#[cfg(feature = "fetch")]
 type Pending = Rc<RefCell<VecDeque<Result<Event, Error>>>>;
 
 /// The stream of a connection loop. Items already parsed are taken straight from the queue;
 /// only when it is empty is the loop's future polled (which moves the whole loop state in
 /// and out, too dear to pay per event).
 pub(crate) struct Items {
+    #[cfg(feature = "fetch")]
     pending: Pending,
     machine: LocalBoxStream<'static, Result<Event, Error>>,
 }
 
 impl std::fmt::Debug for Items {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Items")
-            .field("pending", &self.pending.borrow().len())
-            .finish_non_exhaustive()
+        f.debug_struct("Items").finish_non_exhaustive()
     }
 }
 
@@ -97,6 +112,7 @@ impl Stream for Items {
     type Item = Result<Event, Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        #[cfg(feature = "fetch")]
         if let Some(item) = self.pending.borrow_mut().pop_front() {
             return Poll::Ready(Some(item));
         }
@@ -104,28 +120,32 @@ impl Stream for Items {
     }
 }
 
-/// Runs `plan` as a stream, starting from `first` when the connection is already open;
+/// Runs `plan` as a stream, starting from `live` when the connection is already open;
 /// `state` follows it for whoever holds the other end.
-pub(crate) fn stream(
-    plan: Plan,
-    first: Option<NativeSource>,
-    state: Rc<Cell<ConnectionState>>,
-) -> Items {
-    let parser = Parser::with_max_event_size(plan.max_event_size)
-        .with_last_event_id(plan.last_event_id.clone());
+pub(crate) fn stream(plan: Plan, live: Live, state: Rc<Cell<ConnectionState>>) -> Items {
     let machine = Loop {
+        #[cfg(feature = "fetch")]
+        parser: Parser::with_max_event_size(
+            (plan.transport.fetch())
+                .and_then(|options| options.max_event_size)
+                .unwrap_or(Parser::DEFAULT_MAX_EVENT_SIZE),
+        )
+        .with_last_event_id(plan.last_event_id.clone()),
+        #[cfg(feature = "eventsource")]
         last_event_id: plan.last_event_id.clone(),
         plan,
         state,
-        parser,
-        live: first.map_or(Live::None, Live::Native),
+        live,
+        #[cfg(feature = "fetch")]
         origin: SmolStr::default(),
+        #[cfg(feature = "fetch")]
         pending: Pending::default(),
         attempt: 0,
         wait: None,
         done: false,
     };
     Items {
+        #[cfg(feature = "fetch")]
         pending: Rc::clone(&machine.pending),
         machine: Box::pin(futures_util::stream::unfold(
             machine,
@@ -140,8 +160,8 @@ pub(crate) fn stream(
 impl Loop {
     async fn next(&mut self) -> Option<Result<Event, Error>> {
         loop {
-            let first = self.pending.borrow_mut().pop_front();
-            if let Some(item) = first {
+            #[cfg(feature = "fetch")]
+            if let Some(item) = self.pending.borrow_mut().pop_front() {
                 return Some(item);
             }
             if self.done {
@@ -157,10 +177,12 @@ impl Loop {
                     if let Err(err) = self.connect().await {
                         return Some(Err(self.failed(err)));
                     }
+                    #[cfg(feature = "fetch")]
                     if let Live::Fetch(_) = self.live {
                         return Some(Ok(self.opened()));
                     }
                 }
+                #[cfg(feature = "eventsource")]
                 Live::Native(source) => {
                     let item = std::future::poll_fn(|cx| source.poll_next(cx)).await;
                     match item {
@@ -182,9 +204,12 @@ impl Loop {
                         }
                     }
                 }
+                #[cfg(feature = "fetch")]
                 Live::Fetch(connection) => match connection.read().await {
                     Ok(Some(chunk)) => {
-                        let (origin, wanted) = (&self.origin, &self.plan.event_types);
+                        let origin = &self.origin;
+                        let fetch = self.plan.transport.fetch();
+                        let wanted = fetch.and_then(|options| options.event_types.as_deref());
                         let ids = self.plan.last_event_ids;
                         let items = self
                             .parser
@@ -210,6 +235,7 @@ impl Loop {
     /// Opens a connection with the current last event id.
     async fn connect(&mut self) -> Result<(), Error> {
         self.live = match &self.plan.transport {
+            #[cfg(feature = "fetch")]
             TransportOptions::Fetch(options) => {
                 let last_event_id = self.parser.last_event_id();
                 let connection = match &self.plan.last_event_id_param {
@@ -222,6 +248,7 @@ impl Loop {
                 self.origin = SmolStr::new(connection.origin());
                 Live::Fetch(connection)
             }
+            #[cfg(feature = "eventsource")]
             TransportOptions::Native(options) => {
                 let name = self.plan.last_event_id_param.as_deref();
                 let url = url_with_param(
@@ -241,6 +268,7 @@ impl Loop {
     /// resumes from, so until the server sends a new one it reports none, and taking that
     /// for a reset would lose the place. (A reset by an empty `id:` is therefore not carried
     /// across a reconnect of ours; the fetch transport carries it.)
+    #[cfg(feature = "eventsource")]
     fn keep_last_event_id(&mut self, id: Option<String>) {
         if let Some(id) = id.filter(|id| !id.is_empty()) {
             self.last_event_id = id;
@@ -255,6 +283,7 @@ impl Loop {
     }
 
     /// The connection ended: an unterminated event is discarded, as at the end of any stream.
+    #[cfg(feature = "fetch")]
     fn end_connection(&mut self) {
         self.live = Live::None;
         self.parser.finish();
@@ -272,7 +301,7 @@ impl Loop {
                 };
                 let delay = policy.delay(
                     self.attempt,
-                    self.parser.retry(),
+                    self.server_retry(),
                     retry_after,
                     js_sys::Math::random(),
                 );
@@ -290,12 +319,33 @@ impl Loop {
         }
         err
     }
+
+    /// The stream's latest `retry:` field; only the fetch transport parses the stream itself.
+    fn server_retry(&self) -> Option<Duration> {
+        #[cfg(feature = "fetch")]
+        return self.parser.retry();
+        #[cfg(not(feature = "fetch"))]
+        None
+    }
+}
+
+#[cfg(feature = "fetch")]
+impl TransportOptions {
+    /// The options of the fetch transport, if it is the one.
+    fn fetch(&self) -> Option<&FetchOptions> {
+        match self {
+            TransportOptions::Fetch(options) => Some(options),
+            #[cfg(feature = "eventsource")]
+            TransportOptions::Native(_) => None,
+        }
+    }
 }
 
 /// Whether a parsed event is of a type the user asked for (errors always are).
+#[cfg(feature = "fetch")]
 fn is_wanted(
     parsed: &Result<crate::parser::ParsedEvent, ParseError>,
-    wanted: &Option<Vec<String>>,
+    wanted: Option<&[String]>,
 ) -> bool {
     match (parsed, wanted) {
         (Ok(event), Some(types)) => {
@@ -307,6 +357,7 @@ fn is_wanted(
 }
 
 /// A parsed event as a stream item, with its last event id when `ids`.
+#[cfg(feature = "fetch")]
 fn message(
     parsed: Result<crate::parser::ParsedEvent, ParseError>,
     origin: &SmolStr,

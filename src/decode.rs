@@ -1,15 +1,20 @@
 //! Typed decoding of message data with serde.
 
-use crate::{Error, Event, Message};
+use crate::Error;
+#[cfg(any(feature = "eventsource", feature = "fetch"))]
+use crate::{Event, Message};
 
+#[cfg(any(feature = "eventsource", feature = "fetch"))]
 /// Turns a message's data into a `T`; a failure is an [`Error::Decode`] item and the stream goes on.
 pub(crate) type Decoder<T> = fn(Message<String>) -> Result<Message<T>, Error>;
 
+#[cfg(any(feature = "eventsource", feature = "fetch"))]
 /// The decoder of untyped streams: the data stays as received.
 pub(crate) fn text(message: Message<String>) -> Result<Message<String>, Error> {
     Ok(message)
 }
 
+#[cfg(any(feature = "eventsource", feature = "fetch"))]
 /// The decoder that parses the data as JSON into `T`.
 pub(crate) fn json<T: serde::de::DeserializeOwned>(
     message: Message<String>,
@@ -41,6 +46,7 @@ fn decode_error(event: String, data: String, err: &serde_json::Error) -> Error {
     }
 }
 
+#[cfg(any(feature = "eventsource", feature = "fetch"))]
 /// Applies a decoder to one stream item: only messages are decoded.
 pub(crate) fn apply<T>(decoder: Decoder<T>, item: Result<Event, Error>) -> Result<Event<T>, Error> {
     match item? {

@@ -58,7 +58,7 @@ pub enum Error {
     StreamEnded,
     /// No byte arrived (not even a comment) for this long, so the connection was dropped
     /// (fetch transport, with a stall timeout set).
-    #[error("no data for {timeout:?}: stream stalled")]
+    #[error("no data for {} ms: stream stalled", millis(timeout))]
     Stalled {
         /// The configured stall timeout.
         timeout: std::time::Duration,
@@ -101,6 +101,12 @@ pub enum Error {
     Js(String),
 }
 
+/// A duration in whole milliseconds, for messages: `Duration`'s `Debug` (`1.5s`) would bring
+/// float-style formatting code into every app that displays an error.
+fn millis(duration: &std::time::Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
 impl From<crate::parser::ParseError> for Error {
     fn from(err: crate::parser::ParseError) -> Self {
         match err {
@@ -109,6 +115,7 @@ impl From<crate::parser::ParseError> for Error {
     }
 }
 
+#[cfg(any(feature = "eventsource", feature = "fetch"))]
 impl Error {
     /// Builds [`Error::Js`] from a thrown JavaScript value, keeping its message.
     pub(crate) fn from_js(value: &wasm_bindgen::JsValue) -> Self {
@@ -116,6 +123,7 @@ impl Error {
     }
 }
 
+#[cfg(any(feature = "eventsource", feature = "fetch"))]
 /// The message of a thrown JavaScript value: `Error.message`, or its string form.
 pub(crate) fn js_message(value: &wasm_bindgen::JsValue) -> String {
     use wasm_bindgen::JsCast;
@@ -123,4 +131,19 @@ pub(crate) fn js_message(value: &wasm_bindgen::JsValue) -> String {
         return String::from(error.message());
     }
     value.as_string().unwrap_or_else(|| format!("{value:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn a_stall_names_its_timeout_in_milliseconds() {
+        let timeout = Duration::from_millis(1500);
+        assert_eq!(
+            Error::Stalled { timeout }.to_string(),
+            "no data for 1500 ms: stream stalled"
+        );
+    }
 }

@@ -11,22 +11,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::Error;
+use crate::{Credentials, Error};
 
-/// Who gets cookies and HTTP authentication: fetch's `credentials` mode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Credentials {
-    /// Never send them.
-    Omit,
-    /// Send them to the page's own origin only. The default, as for `EventSource`.
-    #[default]
-    SameOrigin,
-    /// Send them cross-origin too (`withCredentials`). The server must answer with its exact
-    /// origin and `Access-Control-Allow-Credentials: true`.
-    Include,
-}
-
-/// What a fetch request carries besides its URL.
+/// What a fetch request carries besides its URL, and how its response is read.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct FetchOptions {
     pub(crate) method: Option<String>,
@@ -34,6 +21,10 @@ pub(crate) struct FetchOptions {
     pub(crate) body: Option<Vec<u8>>,
     pub(crate) credentials: Credentials,
     pub(crate) stall_timeout: Option<Duration>,
+    /// Deliver only `message` and these event types (`None`: every type).
+    pub(crate) event_types: Option<Vec<String>>,
+    /// The largest event accepted (`None`: the parser's default).
+    pub(crate) max_event_size: Option<usize>,
 }
 
 impl FetchOptions {

@@ -26,14 +26,37 @@
 //! `fetch()` with any method, headers and body, parsed in wasm. Both reconnect under a
 //! [`RetryPolicy`] and resume from the last event id.
 //! [`parser::Parser`] is the sans-IO parser underneath, for those who bring their own transport.
+//!
+//! # Cargo features
+//!
+//! - `eventsource` (default): [`Transport::EventSource`], the browser's own `EventSource`.
+//! - `fetch` (default): [`Transport::Fetch`] and the builder options only it has.
+//! - `leptos`, `yew`: the `use_sse` hooks; they need at least one transport.
+//! - `js`: the npm package's JavaScript API; it enables both transports.
+//!
+//! An app that uses one transport can leave the other out of its `.wasm`:
+//! `wasm-sse = { version = "0.1", default-features = false, features = ["eventsource"] }`.
+//! With neither transport the crate is the sans-IO [`parser`] and the types it shares
+//! ([`Event`], [`Message`], [`Error`], [`RetryPolicy`]).
 #![deny(missing_docs, missing_debug_implementations)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(all(
+    any(feature = "leptos", feature = "yew"),
+    not(any(feature = "eventsource", feature = "fetch"))
+))]
+compile_error!("the `leptos` and `yew` hooks need a transport: enable `eventsource` or `fetch`");
+
+#[cfg(feature = "eventsource")]
 mod buffer;
+#[cfg(any(feature = "eventsource", feature = "fetch"))]
 mod connection;
+#[cfg(any(feature = "eventsource", feature = "fetch"))]
+mod credentials;
 mod decode;
 mod error;
 mod event;
+#[cfg(feature = "fetch")]
 mod fetch;
 #[cfg(any(feature = "leptos", feature = "yew"))]
 mod hooks;
@@ -42,20 +65,30 @@ mod js;
 #[cfg(feature = "leptos")]
 #[cfg_attr(docsrs, doc(cfg(feature = "leptos")))]
 pub mod leptos;
+#[cfg(feature = "eventsource")]
 mod native;
 pub mod parser;
 mod retry;
+#[cfg(any(feature = "eventsource", feature = "fetch"))]
 mod source;
 #[cfg(feature = "yew")]
 #[cfg_attr(docsrs, doc(cfg(feature = "yew")))]
 pub mod yew;
 
+#[cfg(feature = "eventsource")]
+#[cfg_attr(docsrs, doc(cfg(feature = "eventsource")))]
 pub use buffer::{Overflow, DEFAULT_CAPACITY};
+#[cfg(any(feature = "eventsource", feature = "fetch"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "eventsource", feature = "fetch"))))]
 pub use connection::LAST_EVENT_ID_PARAM;
+#[cfg(any(feature = "eventsource", feature = "fetch"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "eventsource", feature = "fetch"))))]
+pub use credentials::Credentials;
 pub use error::Error;
 pub use event::{ConnectionState, Event, Message, ReadyState};
-pub use fetch::Credentials;
 pub use retry::RetryPolicy;
 /// The string type of [`Message`]'s event type, id and origin, re-exported from `smol_str`.
 pub use smol_str::SmolStr;
+#[cfg(any(feature = "eventsource", feature = "fetch"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "eventsource", feature = "fetch"))))]
 pub use source::{Builder, EventSource, Transport};

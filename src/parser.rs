@@ -614,6 +614,7 @@ impl ParsedEvent {
 
     /// [`into_parts`](Self::into_parts) without copying the type and ID: short ones are held
     /// inline and long ones shared, so they cost no allocation per event.
+    #[cfg(feature = "fetch")]
     pub(crate) fn into_shared_parts(self) -> (SmolStr, String, SmolStr) {
         (self.event_type, self.data, self.last_event_id)
     }

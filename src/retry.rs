@@ -126,7 +126,15 @@ impl RetryPolicy {
         let grown = base.as_secs_f64() * self.factor.powi(exponent);
         let capped = grown.min(self.max_delay.as_secs_f64());
         let jittered = capped * (1.0 - self.jitter * random.clamp(0.0, 1.0));
-        let delay = Duration::try_from_secs_f64(jittered).unwrap_or(self.max_delay);
+        // Through whole nanoseconds, rounded as `Duration::try_from_secs_f64` rounds, which
+        // costs half a kilobyte of wasm. `jittered` is finite, at least 0 and at most the cap;
+        // past u64 nanoseconds (584 years) the cap stands in.
+        let nanos = (jittered * 1e9).round();
+        let delay = if nanos < u64::MAX as f64 {
+            Duration::from_nanos(nanos as u64)
+        } else {
+            self.max_delay
+        };
         match retry_after {
             Some(floor) => delay.max(floor.min(Self::MAX_RETRY_AFTER)),
             None => delay,
@@ -204,6 +212,23 @@ mod tests {
             policy.delay(1, None, Some(absurd), 0.0),
             RetryPolicy::MAX_RETRY_AFTER
         );
+    }
+
+    #[test]
+    fn delays_round_to_the_nanosecond_as_duration_from_float_seconds_does() {
+        let policy = RetryPolicy::default().max_delay(Duration::from_secs(3600));
+        for base in [1, 7, 333, 3000, 12_345] {
+            for attempt in 1..8 {
+                for random in (0..100).map(|r| f64::from(r) / 100.0) {
+                    let grown = MS(base).as_secs_f64() * 2f64.powi(attempt as i32 - 1);
+                    let jittered = grown.min(3600.0) * (1.0 - 0.2 * random);
+                    assert_eq!(
+                        policy.delay(attempt, Some(MS(base)), None, random),
+                        Duration::try_from_secs_f64(jittered).unwrap(),
+                    );
+                }
+            }
+        }
     }
 
     #[test]

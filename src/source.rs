@@ -5,15 +5,18 @@ use std::cell::Cell;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
+#[cfg(feature = "fetch")]
 use std::time::Duration;
 
+#[cfg(feature = "eventsource")]
 use crate::buffer::{Overflow, DEFAULT_CAPACITY};
-use crate::connection::{self, Plan, TransportOptions};
+use crate::connection::{self, Live, Plan, TransportOptions};
 use crate::decode::{self, Decoder};
-use crate::fetch::{Credentials, FetchOptions};
+#[cfg(feature = "fetch")]
+use crate::fetch::FetchOptions;
+#[cfg(feature = "eventsource")]
 use crate::native::{NativeOptions, NativeSource};
-use crate::parser::Parser;
-use crate::{ConnectionState, Error, Event, ReadyState, RetryPolicy};
+use crate::{ConnectionState, Credentials, Error, Event, ReadyState, RetryPolicy};
 
 /// A connection to a server-sent event stream, read as a
 /// [`Stream`](futures_core::Stream) of `Result<Event<T>, Error>`.
@@ -131,14 +134,24 @@ impl<T> futures_core::Stream for EventSource<T> {
 }
 
 /// Which network API carries the stream.
+///
+/// Each variant is a cargo feature, both on by default; a variant whose feature is off does
+/// not exist, so asking for it fails to compile rather than at run time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Transport {
     /// The browser's own `EventSource`: parsed by the browser, reconnected by the browser
     /// while it can. GET only, no custom headers, no status code on failure. The default.
+    #[cfg(feature = "eventsource")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "eventsource")))]
     #[default]
     EventSource,
     /// `fetch()` with a body reader, parsed in wasm: any method, headers and body, typed
     /// errors with the status, bounded event size, reconnection by the [`RetryPolicy`].
+    /// The default when the `eventsource` feature is off.
+    #[cfg(feature = "fetch")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "fetch")))]
+    #[cfg_attr(not(feature = "eventsource"), default)]
     Fetch,
 }
 
@@ -166,15 +179,18 @@ pub struct Builder {
     transport: Transport,
     credentials: Credentials,
     events: Vec<String>,
+    #[cfg(feature = "fetch")]
     all_events: bool,
+    #[cfg(feature = "eventsource")]
     capacity: usize,
+    #[cfg(feature = "eventsource")]
     overflow: Overflow,
+    #[cfg(feature = "fetch")]
     fetch: FetchOptions,
     retry: Option<RetryPolicy>,
     last_event_id: String,
     last_event_id_param: Option<String>,
     last_event_ids: bool,
-    max_event_size: Option<usize>,
 }
 
 impl Builder {
@@ -184,19 +200,23 @@ impl Builder {
             transport: Transport::default(),
             credentials: Credentials::default(),
             events: Vec::new(),
+            #[cfg(feature = "fetch")]
             all_events: false,
+            #[cfg(feature = "eventsource")]
             capacity: DEFAULT_CAPACITY,
+            #[cfg(feature = "eventsource")]
             overflow: Overflow::default(),
+            #[cfg(feature = "fetch")]
             fetch: FetchOptions::default(),
             retry: None,
             last_event_id: String::new(),
             last_event_id_param: None,
             last_event_ids: true,
-            max_event_size: None,
         }
     }
 
-    /// Chooses the transport; [`Transport::EventSource`] by default.
+    /// Chooses the transport; [`Transport::EventSource`] by default (`Transport::Fetch` when
+    /// the `eventsource` feature is off).
     pub fn transport(mut self, transport: Transport) -> Self {
         self.transport = transport;
         self
@@ -232,6 +252,8 @@ impl Builder {
     }
 
     /// Delivers messages of every event type. Needs [`Transport::Fetch`].
+    #[cfg(feature = "fetch")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "fetch")))]
     pub fn all_events(mut self) -> Self {
         self.all_events = true;
         self
@@ -242,6 +264,8 @@ impl Builder {
     /// `overflow` says past that. Default: [`DEFAULT_CAPACITY`](crate::DEFAULT_CAPACITY),
     /// [`Overflow::Fail`]. The fetch transport reads only as fast as the consumer pulls
     /// and needs no buffer.
+    #[cfg(feature = "eventsource")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "eventsource")))]
     pub fn buffer(mut self, capacity: usize, overflow: Overflow) -> Self {
         self.capacity = capacity;
         self.overflow = overflow;
@@ -249,6 +273,8 @@ impl Builder {
     }
 
     /// The request method, `GET` by default. Needs [`Transport::Fetch`].
+    #[cfg(feature = "fetch")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "fetch")))]
     pub fn method(mut self, method: impl Into<String>) -> Self {
         self.fetch.method = Some(method.into());
         self
@@ -258,6 +284,8 @@ impl Builder {
     ///
     /// Cross-origin, any header but a few safelisted ones makes the browser send a CORS
     /// preflight, which the server must allow.
+    #[cfg(feature = "fetch")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "fetch")))]
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.fetch.headers.push((name.into(), value.into()));
         self
@@ -265,6 +293,8 @@ impl Builder {
 
     /// The request body, sent again on every reconnect. Needs [`Transport::Fetch`] and a
     /// method other than `GET`.
+    #[cfg(feature = "fetch")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "fetch")))]
     pub fn body(mut self, body: impl Into<Vec<u8>>) -> Self {
         self.fetch.body = Some(body.into());
         self
@@ -324,16 +354,20 @@ impl Builder {
 
     /// Drops the connection and reconnects when no byte (not even a keep-alive comment)
     /// arrives for this long. Off by default. Needs [`Transport::Fetch`].
+    #[cfg(feature = "fetch")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "fetch")))]
     pub fn stall_timeout(mut self, timeout: Duration) -> Self {
         self.fetch.stall_timeout = Some(timeout);
         self
     }
 
     /// The largest event accepted, in bytes; a larger one is an [`Error::EventTooLarge`] item
-    /// and is skipped. Default [`Parser::DEFAULT_MAX_EVENT_SIZE`]. Needs [`Transport::Fetch`]
-    /// (the browser's `EventSource` parses by itself, without a limit).
+    /// and is skipped. Default [`Parser::DEFAULT_MAX_EVENT_SIZE`](crate::parser::Parser::DEFAULT_MAX_EVENT_SIZE).
+    /// Needs [`Transport::Fetch`] (the browser's `EventSource` parses by itself, without a limit).
+    #[cfg(feature = "fetch")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "fetch")))]
     pub fn max_event_size(mut self, bytes: usize) -> Self {
-        self.max_event_size = Some(bytes);
+        self.fetch.max_event_size = Some(bytes);
         self
     }
 
@@ -345,10 +379,8 @@ impl Builder {
     pub fn open(self) -> Result<EventSource, Error> {
         let url = resolve_url(&self.url)?;
         let state = Rc::new(Cell::new(ConnectionState::Connecting));
-        let max_event_size = self
-            .max_event_size
-            .unwrap_or(Parser::DEFAULT_MAX_EVENT_SIZE);
-        let (transport, first, retry, event_types) = match self.transport {
+        let (transport, live, retry) = match self.transport {
+            #[cfg(feature = "eventsource")]
             Transport::EventSource => {
                 self.refuse_fetch_options()?;
                 let options = NativeOptions {
@@ -364,11 +396,11 @@ impl Builder {
                 let first = NativeSource::open(&first_url, &options)?;
                 (
                     TransportOptions::Native(options),
-                    Some(first),
+                    Live::Native(first),
                     self.retry,
-                    None,
                 )
             }
+            #[cfg(feature = "fetch")]
             Transport::Fetch => {
                 if !url.starts_with("http://") && !url.starts_with("https://") {
                     return Err(Error::InvalidUrl {
@@ -379,27 +411,25 @@ impl Builder {
                 let mut fetch = self.fetch;
                 fetch.credentials = self.credentials;
                 fetch.validate(&url)?;
-                let event_types = (!self.all_events).then_some(self.events);
+                fetch.event_types = (!self.all_events).then_some(self.events);
                 (
                     TransportOptions::Fetch(fetch),
-                    None,
+                    Live::None,
                     Some(self.retry.unwrap_or_default()),
-                    event_types,
                 )
             }
         };
         let plan = Plan {
             url: url.clone(),
             transport,
-            event_types,
             retry,
             last_event_id: self.last_event_id,
             last_event_id_param: self.last_event_id_param,
+            #[cfg(feature = "fetch")]
             last_event_ids: self.last_event_ids,
-            max_event_size,
         };
         Ok(EventSource {
-            stream: Some(connection::stream(plan, first, Rc::clone(&state))),
+            stream: Some(connection::stream(plan, live, Rc::clone(&state))),
             state,
             url,
             decoder: decode::text,
@@ -407,20 +437,25 @@ impl Builder {
     }
 
     /// Fetch-only options are refused with the `EventSource` transport rather than ignored.
+    #[cfg(feature = "eventsource")]
     fn refuse_fetch_options(&self) -> Result<(), Error> {
+        #[cfg(feature = "fetch")]
         let set = [
             (self.fetch.method.is_some(), "method"),
             (!self.fetch.headers.is_empty(), "header"),
             (self.fetch.body.is_some(), "body"),
             (self.fetch.stall_timeout.is_some(), "stall_timeout"),
-            (self.max_event_size.is_some(), "max_event_size"),
+            (self.fetch.max_event_size.is_some(), "max_event_size"),
             (self.all_events, "all_events"),
-            (
-                self.credentials == Credentials::Omit,
-                "credentials(Credentials::Omit)",
-            ),
         ];
-        match set.iter().find(|(is_set, _)| *is_set) {
+        #[cfg(not(feature = "fetch"))]
+        let set = [];
+        let omit = [(
+            self.credentials == Credentials::Omit,
+            "credentials(Credentials::Omit)",
+        )];
+        let refused = set.iter().chain(&omit).find(|(is_set, _)| *is_set);
+        match refused {
             Some((_, option)) => Err(Error::InvalidRequest(format!(
                 "{option} needs Transport::Fetch: the browser's EventSource cannot do it"
             ))),
