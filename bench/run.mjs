@@ -24,6 +24,16 @@ const ROWS = {
   "npm-json-fetch": "wasm-sse npm EventStream json, fetch",
 };
 
+/**
+ * Rows that take the clients apart, run only when named with `--rows` (docs/bench says what
+ * they showed): what the npm API costs without JSON, and without the iterator protocol.
+ */
+const DIAGNOSTIC_ROWS = {
+  "diag-eventsource-parser-text": "eventsource-parser 4 over fetch, no JSON.parse",
+  "diag-npm-text-fetch": "wasm-sse npm EventStream text, fetch (no JSON.parse)",
+  "diag-npm-batches-fetch": "wasm-sse npm batches + JSON.parse, no iterator",
+};
+
 /** The issue's targets: [row, reference row, largest allowed ratio, wording]. */
 const TARGETS = [
   ["wasm-sse-eventsource-no-ids", "raw-eventsource", 1.1, "wasm-sse EventSource transport, ids off, <= 1.1x raw EventSource"],
@@ -103,7 +113,7 @@ async function profile(page, name, opts) {
   });
   const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 30);
   const lines = [
-    `CPU profile of ${name} (${ROWS[name]}), one run: ${result.ms?.toFixed(1) ?? result.error} ms, ` +
+    `CPU profile of ${name} (${ROWS[name] ?? DIAGNOSTIC_ROWS[name]}), one run: ${result.ms?.toFixed(1) ?? result.error} ms, ` +
       `sampled ${(total / 1000).toFixed(1)} ms; self time by function:`,
     ...top.map(([key, us]) => `${(us / 1000).toFixed(1).padStart(8)} ms ${((100 * us) / total).toFixed(1).padStart(5)}%  ${key}`),
   ];
@@ -206,11 +216,11 @@ async function main() {
     }
 
     const rows = names.map((name) => {
-      if (errors[name]) return { name, label: ROWS[name] ?? name, error: errors[name] };
+      if (errors[name]) return { name, label: ROWS[name] ?? DIAGNOSTIC_ROWS[name] ?? name, error: errors[name] };
       const ms = median(runs[name]);
       return {
         name,
-        label: ROWS[name] ?? name,
+        label: ROWS[name] ?? DIAGNOSTIC_ROWS[name] ?? name,
         runs_ms: runs[name],
         median_ms: ms,
         events_per_s: (opts.count * 1000) / ms,

@@ -50,11 +50,11 @@ if [ ! -d node_modules/@microsoft/fetch-event-source ] || [ ! -d node_modules/ev
 fi
 
 if [ -n "$size" ]; then
-  step "sizes: wasm-pack build --release of bench/size-wasm-sse and bench/size-gloo"
-  for app in size-wasm-sse size-gloo; do
+  step "sizes: wasm-pack build --release of bench/size-wasm-sse, bench/size-gloo and bench/size-floor"
+  for app in size-wasm-sse size-gloo size-floor; do
     wasm-pack --quiet build --release --target web --no-pack "bench/$app" --out-dir "$work/$app" >&2
   done
-  node bench/size.mjs "$work/size-wasm-sse" "$work/size-gloo" > "$work/size.json"
+  node bench/size.mjs "$work/size-wasm-sse" "$work/size-gloo" "$work/size-floor" > "$work/size.json"
 fi
 
 if [ -n "$parser" ]; then

@@ -133,6 +133,27 @@ async function eventsourceParser(url, count) {
   if (!done) throw check.early("the stream ended");
 }
 
+/** Diagnostic: eventsource-parser without JSON.parse, counting messages. */
+async function eventsourceParserText(url, count) {
+  const controller = new AbortController();
+  let received = 0;
+  const parser = createParser({
+    onEvent() {
+      received += 1;
+    },
+  });
+  const response = await fetch(url, { signal: controller.signal, headers: { Accept: "text/event-stream" } });
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  while (received < count) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    parser.feed(decoder.decode(value, { stream: true }));
+  }
+  controller.abort();
+  if (received < count) throw new Error(`the stream ended after ${received} of ${count}`);
+}
+
 /** Every client by row name, in the table's order. */
 export const clients = {
   "raw-eventsource": rawEventSource,
@@ -140,6 +161,7 @@ export const clients = {
   "transfer-floor": transferFloor,
   "microsoft-fetch-event-source": microsoftFetchEventSource,
   "eventsource-parser": eventsourceParser,
+  "diag-eventsource-parser-text": eventsourceParserText,
   "gloo-net": (url, count) => rust.glooEventSource(url, count),
   "wasm-sse-eventsource": (url, count) => rust.wasmSseEventSource(url, count),
   "wasm-sse-eventsource-no-ids": (url, count) => rust.wasmSseEventSourceNoIds(url, count),
@@ -165,6 +187,40 @@ async function addNpmRows() {
   if (typeof npm.EventStream !== "function") return;
   for (const transport of ["eventsource", "fetch"]) {
     clients[`npm-json-${transport}`] = (url, count) => npmEventStream(npm, transport, url, count);
+  }
+  clients["diag-npm-text-fetch"] = (url, count) => npmEventStreamText(npm, url, count);
+  clients["diag-npm-batches-fetch"] = (url, count) => npmBatches(npm, url, count);
+}
+
+/** Diagnostic: the npm API over fetch without JSON.parse, counting messages. */
+async function npmEventStreamText(npm, url, count) {
+  const stream = new npm.EventStream(url, { transport: "fetch" });
+  let received = 0;
+  for await (const message of stream) {
+    received += message.data.length > 0 ? 1 : 0;
+    if (received === count) return;
+  }
+  throw new Error(`the stream ended after ${received} of ${count}`);
+}
+
+/**
+ * Diagnostic: what `next()` is built on (glue.js), without the iterator protocol: the
+ * batches of the stream's internal `_pull()`, split and parsed as JSON. Not an API.
+ */
+async function npmBatches(npm, url, count) {
+  const check = checker(count);
+  const stream = new npm.EventStream(url, { transport: "fetch" });
+  try {
+    for (;;) {
+      const batch = await stream._pull();
+      if (batch === undefined) throw check.early("the stream ended");
+      const parts = batch.split("\r");
+      for (let at = 1; at < parts.length; at += 3) {
+        if (check.take(JSON.parse(parts[at + 2]).seq)) return;
+      }
+    }
+  } finally {
+    stream.close();
   }
 }
 
