@@ -19,14 +19,17 @@ function checker(count) {
   };
 }
 
-/** The browser's EventSource and JSON.parse: the baseline. */
-function rawEventSource(url, count) {
+/**
+ * The browser's EventSource, handing each message to `seqOf` (which parses its JSON) until
+ * `count` sequence numbers have been checked.
+ */
+function browserEventSource(url, count, seqOf) {
   return new Promise((resolve, reject) => {
     const source = new EventSource(url);
     const check = checker(count);
     source.onmessage = (event) => {
       try {
-        if (check.take(JSON.parse(event.data).seq)) {
+        if (check.take(seqOf(event))) {
           source.close();
           resolve();
         }
@@ -42,32 +45,20 @@ function rawEventSource(url, count) {
   });
 }
 
+/** The browser's EventSource and JSON.parse: the baseline. */
+function rawEventSource(url, count) {
+  return browserEventSource(url, count, (event) => JSON.parse(event.data).seq);
+}
+
 /**
  * The baseline that also reads each message's `lastEventId`, as any client that reports
  * per-message ids must: Chromium makes a new string for every read.
  */
 function rawEventSourceWithIds(url, count) {
-  return new Promise((resolve, reject) => {
-    const source = new EventSource(url);
-    const check = checker(count);
-    let lastEventId = "";
-    source.onmessage = (event) => {
-      try {
-        lastEventId = event.lastEventId;
-        if (check.take(JSON.parse(event.data).seq)) {
-          source.close();
-          if (lastEventId !== String(count)) throw new Error(`last id ${lastEventId}, expected ${count}`);
-          resolve();
-        }
-      } catch (err) {
-        source.close();
-        reject(err);
-      }
-    };
-    source.onerror = () => {
-      source.close();
-      reject(check.early("error"));
-    };
+  return browserEventSource(url, count, (event) => {
+    const seq = JSON.parse(event.data).seq;
+    if (event.lastEventId !== String(seq)) throw new Error(`id ${event.lastEventId} on seq ${seq}`);
+    return seq;
   });
 }
 
