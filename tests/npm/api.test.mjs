@@ -208,6 +208,22 @@ for (const transport of ["eventsource", "fetch"]) {
     await waitForOpen(tag, 0);
   });
 
+  test(`${transport}: next() calls made before anything arrived are answered in call order`, async () => {
+    const tag = `npm-early-${transport}`;
+    const result = await inPage(async (server, [tag, transport]) => {
+      const { EventStream } = globalThis.wasmSse;
+      // The first event comes 100 ms after the others would have: all three calls wait.
+      const stream = new EventStream(`${server}/counter?count=3&interval_ms=100&tag=${tag}`, { transport });
+      const calls = [stream.next(), stream.next(), stream.next()];
+      const settled = [];
+      calls.forEach((call, index) => call.then(() => settled.push(index)));
+      const results = await Promise.all(calls);
+      stream.close();
+      return { ids: results.map((item) => item.value.lastEventId), settled };
+    }, [tag, transport]);
+    assert.deepEqual(result, { ids: ["1", "2", "3"], settled: [0, 1, 2] });
+  });
+
   test(`${transport}: aborting while messages are queued ends the iteration at once`, async () => {
     const tag = `npm-abort-queued-${transport}`;
     const result = await inPage(async (server, [tag, transport]) => {
