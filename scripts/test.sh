@@ -11,6 +11,9 @@ echo "==> test: native (cargo test --workspace)"
 # The Leptos and Yew example apps are wasm front ends: they are built below, not tested natively.
 cargo test --workspace --exclude leptos-feed --exclude yew-feed
 
+echo "==> test: the Leptos hook rendered on the server (leptos/ssr, natively)"
+cargo test -p wasm-sse --features leptos,leptos/ssr --test leptos_ssr
+
 echo "==> test: each transport feature alone, and neither (the parser only), builds for wasm"
 cargo check --target wasm32-unknown-unknown -p wasm-sse --no-default-features --features eventsource
 cargo check --target wasm32-unknown-unknown -p wasm-sse --no-default-features --features fetch
