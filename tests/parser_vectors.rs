@@ -1097,6 +1097,45 @@ fn events_expose_their_parts() {
 }
 
 #[test]
+fn types_and_ids_longer_than_an_inline_string_are_kept_whole_and_change_when_changed() {
+    // Short types and ids are held inline; longer ones are shared between events until they
+    // change. Either way each event must carry exactly the value in force when it was sent.
+    let long_type = "a.rather.long.event.type.name.beyond.inline";
+    let long_id = "0123456789abcdef0123456789abcdef-0001";
+    let other_id = "0123456789abcdef0123456789abcdef-0002";
+    let body = format!(
+        "event: {long_type}\nid: {long_id}\ndata: 1\n\n\
+         event: {long_type}\ndata: 2\n\n\
+         id: {other_id}\ndata: 3\n\n\
+         event: short\nid: {long_id}\ndata: 4\n\n"
+    );
+    let mut parser = Parser::new();
+    let events: Vec<_> = parser
+        .feed(body.as_bytes())
+        .map(|event| {
+            let event = event.expect("no error");
+            (
+                event.event_type().to_owned(),
+                event.last_event_id().to_owned(),
+                event.into_data(),
+            )
+        })
+        .collect();
+    let expected = [
+        (long_type, long_id, "1"),
+        (long_type, long_id, "2"),
+        ("message", other_id, "3"),
+        ("short", long_id, "4"),
+    ];
+    let expected: Vec<_> = expected
+        .iter()
+        .map(|(t, i, d)| (t.to_string(), i.to_string(), d.to_string()))
+        .collect();
+    assert_eq!(events, expected);
+    assert_eq!(parser.last_event_id(), long_id);
+}
+
+#[test]
 fn parse_error_message_names_the_limit() {
     let error = ParseError::EventTooLarge { limit: 1024 };
     assert_eq!(
