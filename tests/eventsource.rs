@@ -196,6 +196,57 @@ async fn without_message_ids_a_new_event_source_still_resumes_from_the_last_one(
     );
 }
 
+#[wasm_bindgen_test]
+async fn a_new_event_source_that_saw_no_id_keeps_the_one_it_resumed_from() {
+    // The server sends no ids. The first request resumes from "5"; the browser reports ""
+    // for every message (it cannot be given the id it resumes from), which must not erase
+    // the place: when the browser gives up and the policy opens a new EventSource, that one
+    // resumes from "5" too, instead of from the start.
+    let tag = unique_tag("keep-id");
+    let mut feed = EventSource::builder(url(&format!(
+        "/raw?body=retry%3A%201000%0Adata%3A%20x%0A%0A&after=eof&tag={tag}"
+    )))
+    .last_event_id("5")
+    .retry(
+        RetryPolicy::browser()
+            .initial_delay(std::time::Duration::from_millis(50))
+            .max_attempts(1),
+    )
+    .open()
+    .unwrap();
+    let is_message = |item: &Result<Event, Error>| matches!(item, Ok(Event::Message(_)));
+    let first = collect_until(&mut feed, is_message).await;
+    let Some(Ok(Event::Message(message))) = first.last() else {
+        panic!("expected a message: {first:?}");
+    };
+    assert_eq!(message.last_event_id, "", "the browser reports no id");
+    // The browser's own reconnect, a second from now, meets a 503 and it gives up; the
+    // policy opens a new EventSource, whose message ends the wait.
+    get(&format!("/control/fail?tag={tag}&n=1&status=503")).await;
+    let second = collect_until(&mut feed, is_message).await;
+    assert!(
+        second.contains(&Err(Error::ConnectionFailed)),
+        "the browser gave up before: {second:?}"
+    );
+    drop(feed);
+    let params: Vec<String> = connection_log(&tag)
+        .await
+        .iter()
+        .map(|record| {
+            let query = record["query"].as_str().unwrap_or_default();
+            let param = query
+                .split('&')
+                .find_map(|pair| pair.strip_prefix("lastEventId="));
+            param.unwrap_or("-").to_owned()
+        })
+        .collect();
+    assert_eq!(
+        params,
+        ["5", "5", "5"],
+        "lastEventId of: the first request, the browser's retry (same URL), the policy's new EventSource"
+    );
+}
+
 /// The browser reconnects by itself once, then meets a 503 and gives up; the policy opens a
 /// new `EventSource` that resumes by the `lastEventId` parameter. Checks the requests and
 /// returns the messages.
