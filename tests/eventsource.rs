@@ -207,11 +207,7 @@ async fn a_new_event_source_that_saw_no_id_keeps_the_one_it_resumed_from() {
         "/raw?body=retry%3A%201000%0Adata%3A%20x%0A%0A&after=eof&tag={tag}"
     )))
     .last_event_id("5")
-    .retry(
-        RetryPolicy::browser()
-            .initial_delay(std::time::Duration::from_millis(50))
-            .max_attempts(1),
-    )
+    .retry(reopen_once())
     .open()
     .unwrap();
     let is_message = |item: &Result<Event, Error>| matches!(item, Ok(Event::Message(_)));
@@ -232,13 +228,7 @@ async fn a_new_event_source_that_saw_no_id_keeps_the_one_it_resumed_from() {
     let params: Vec<String> = connection_log(&tag)
         .await
         .iter()
-        .map(|record| {
-            let query = record["query"].as_str().unwrap_or_default();
-            let param = query
-                .split('&')
-                .find_map(|pair| pair.strip_prefix("lastEventId="));
-            param.unwrap_or("-").to_owned()
-        })
+        .map(last_event_id_param)
         .collect();
     assert_eq!(
         params,
@@ -255,11 +245,7 @@ async fn reopen_after_the_browser_gives_up(last_event_ids: bool) -> Vec<Message<
     let mut feed = EventSource::builder(url(&format!(
         "/counter?count=4&drop_after=2&retry=300&tag={tag}"
     )))
-    .retry(
-        RetryPolicy::browser()
-            .initial_delay(std::time::Duration::from_millis(50))
-            .max_attempts(1),
-    )
+    .retry(reopen_once())
     .with_last_event_ids(last_event_ids)
     .open()
     .unwrap()
@@ -278,13 +264,7 @@ async fn reopen_after_the_browser_gives_up(last_event_ids: bool) -> Vec<Message<
         .iter()
         .map(|record| {
             let header = record["last_event_id"].as_str().unwrap_or("-").to_owned();
-            let query = record["query"].as_str().unwrap_or_default();
-            let param = query
-                .split('&')
-                .find_map(|pair| pair.strip_prefix("lastEventId="))
-                .unwrap_or("-")
-                .to_owned();
-            (header, param)
+            (header, last_event_id_param(record))
         })
         .collect();
     let expected = [("-", "-"), ("2", "-"), ("-", "2"), ("4", "2"), ("-", "4")];
@@ -327,4 +307,20 @@ async fn options_only_fetch_can_honour_are_refused_not_ignored() {
         };
         assert!(reason.contains("needs Transport::Fetch"), "{reason}");
     }
+}
+
+/// A policy that opens one new `EventSource` 50 ms after the browser gives up.
+fn reopen_once() -> RetryPolicy {
+    RetryPolicy::browser()
+        .initial_delay(std::time::Duration::from_millis(50))
+        .max_attempts(1)
+}
+
+/// The `lastEventId` query parameter of a logged request, `-` when it had none.
+fn last_event_id_param(record: &serde_json::Value) -> String {
+    let query = record["query"].as_str().unwrap_or_default();
+    let param = query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("lastEventId="));
+    param.unwrap_or("-").to_owned()
 }
