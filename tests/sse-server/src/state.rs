@@ -74,6 +74,9 @@ impl AppState {
             last_event_id: headers
                 .get(LAST_EVENT_ID)
                 .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned()),
+            last_event_id_hex: headers
+                .get(LAST_EVENT_ID)
+                .map(|value| hex(value.as_bytes())),
             status: 0,
         }
     }
@@ -206,8 +209,10 @@ pub struct Record {
     pub query: String,
     /// Request headers, lowercased names; repeated ones joined with `, `.
     pub headers: BTreeMap<String, String>,
-    /// The `Last-Event-ID` request header, if sent.
+    /// The `Last-Event-ID` request header, if sent (invalid UTF-8 shown as U+FFFD).
     pub last_event_id: Option<String>,
+    /// The bytes of the `Last-Event-ID` request header as lowercase hex, exactly as sent.
+    pub last_event_id_hex: Option<String>,
     /// Status code answered.
     pub status: u16,
 }
@@ -225,6 +230,11 @@ pub fn header_map(headers: &HeaderMap) -> BTreeMap<String, String> {
             .or_insert_with(|| value.into_owned());
     }
     map
+}
+
+/// `bytes` as lowercase hex digits, two per byte.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// Locks `mutex`, ignoring poisoning: every critical section leaves the data consistent.

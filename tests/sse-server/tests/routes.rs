@@ -230,6 +230,7 @@ async fn log_records_last_event_id_and_status() {
     assert_eq!(log[0]["path"], "/counter");
     assert_eq!(log[0]["query"], "tag=l&count=3");
     assert_eq!(log[0]["last_event_id"], "3");
+    assert_eq!(log[0]["last_event_id_hex"], "33");
     assert_eq!(log[0]["status"], 204);
 }
 
