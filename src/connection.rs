@@ -1,9 +1,7 @@
 //! The connection loop both transports share: connect, deliver, and on failure ask the
 //! [`RetryPolicy`] whether and when to connect again, resuming from the last event id.
 
-use std::cell::Cell;
-#[cfg(feature = "fetch")]
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 #[cfg(feature = "fetch")]
 use std::collections::VecDeque;
 use std::pin::Pin;
@@ -21,12 +19,17 @@ use crate::fetch::{FetchConnection, FetchOptions};
 use crate::native::{NativeOptions, NativeSource};
 #[cfg(feature = "fetch")]
 use crate::parser::{ParseError, Parser};
-use crate::{ConnectionState, Error, Event, RetryPolicy};
+use crate::{ConnectionState, EndReason, Error, Event, RetryPolicy};
 #[cfg(feature = "fetch")]
 use crate::{Message, SmolStr};
 
 /// The name of the query parameter that carries the last event id when a new browser
 /// `EventSource` replaces one the browser gave up on (it cannot send `Last-Event-ID` itself).
+///
+/// The parameter is part of that `EventSource`'s URL for good: when the browser later
+/// reconnects it by itself, the request still carries the parameter it was opened with, and
+/// the newer id in the `Last-Event-ID` header. A server should therefore prefer the header
+/// to the parameter (the test server does; tests/eventsource.rs shows the requests).
 pub const LAST_EVENT_ID_PARAM: &str = "lastEventId";
 
 /// Which transport, with its options.
@@ -56,6 +59,49 @@ pub(crate) struct Plan {
     pub(crate) last_event_ids: bool,
 }
 
+/// Where a stream stands, shared by its connection loop (which writes it) and its handle.
+///
+/// Once the stream has ended it stays [`ConnectionState::Closed`]: a late write (from a
+/// connection torn down while it was being polled) cannot bring it back.
+#[derive(Debug)]
+pub(crate) struct Status {
+    state: Cell<ConnectionState>,
+    end: RefCell<Option<EndReason>>,
+}
+
+impl Status {
+    pub(crate) fn new() -> Rc<Self> {
+        Rc::new(Status {
+            state: Cell::new(ConnectionState::Connecting),
+            end: RefCell::new(None),
+        })
+    }
+
+    pub(crate) fn state(&self) -> ConnectionState {
+        self.state.get()
+    }
+
+    /// Sets the state, unless the stream has ended.
+    pub(crate) fn set(&self, state: ConnectionState) {
+        if self.end.borrow().is_none() {
+            self.state.set(state);
+        }
+    }
+
+    /// Ends the stream for `reason`; the first reason given is kept.
+    pub(crate) fn end(&self, reason: EndReason) {
+        let mut end = self.end.borrow_mut();
+        if end.is_none() {
+            *end = Some(reason);
+        }
+        self.state.set(ConnectionState::Closed);
+    }
+
+    pub(crate) fn end_reason(&self) -> Option<EndReason> {
+        self.end.borrow().clone()
+    }
+}
+
 /// The live connection, if any.
 pub(crate) enum Live {
     None,
@@ -68,7 +114,7 @@ pub(crate) enum Live {
 /// The state carried from one stream item to the next.
 struct Loop {
     plan: Plan,
-    state: Rc<Cell<ConnectionState>>,
+    state: Rc<Status>,
     #[cfg(feature = "fetch")]
     parser: Parser,
     live: Live,
@@ -122,7 +168,7 @@ impl Stream for Items {
 
 /// Runs `plan` as a stream, starting from `live` when the connection is already open;
 /// `state` follows it for whoever holds the other end.
-pub(crate) fn stream(plan: Plan, live: Live, state: Rc<Cell<ConnectionState>>) -> Items {
+pub(crate) fn stream(plan: Plan, live: Live, state: Rc<Status>) -> Items {
     let machine = Loop {
         #[cfg(feature = "fetch")]
         parser: Parser::with_max_event_size(
@@ -171,11 +217,17 @@ impl Loop {
             match &mut self.live {
                 Live::None => {
                     if let Some(delay) = self.wait.take() {
-                        gloo_timers::future::sleep(delay).await;
+                        crate::timer::sleep(delay).await;
                     }
                     self.state.set(ConnectionState::Connecting);
-                    if let Err(err) = self.connect().await {
-                        return Some(Err(self.failed(err)));
+                    match self.connect().await {
+                        Ok(()) => {}
+                        // The spec's "stop": a clean end after the last message, not an error.
+                        Err(Error::Status { status: 204, .. }) => {
+                            self.end(EndReason::NoContent);
+                            return None;
+                        }
+                        Err(err) => return Some(Err(self.failed(err))),
                     }
                     #[cfg(feature = "fetch")]
                     if let Live::Fetch(_) = self.live {
@@ -311,13 +363,16 @@ impl Loop {
                     delay,
                 });
             }
-            _ => {
-                self.live = Live::None;
-                self.done = true;
-                self.state.set(ConnectionState::Closed);
-            }
+            _ => self.end(EndReason::Failed(err.clone())),
         }
         err
+    }
+
+    /// Ends the stream for `reason`: no connection, no further attempt.
+    fn end(&mut self, reason: EndReason) {
+        self.live = Live::None;
+        self.done = true;
+        self.state.end(reason);
     }
 
     /// The stream's latest `retry:` field; only the fetch transport parses the stream itself.

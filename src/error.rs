@@ -28,8 +28,9 @@ pub enum Error {
     /// The browser does not say which.
     #[error("the browser closed the event source (non-200 status, wrong content type, CORS or network failure)")]
     ConnectionFailed,
-    /// The server answered with a status other than 200 (fetch transport). 204 is the
-    /// server's way to say "stop reconnecting".
+    /// The server answered with a status other than 200 or 204 (fetch transport). A 204 is
+    /// no error: it is the server's way to say "stop", and it ends the stream cleanly
+    /// ([`EndReason::NoContent`](crate::EndReason::NoContent)).
     #[error("the server answered {status}")]
     Status {
         /// The HTTP status code.

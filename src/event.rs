@@ -128,3 +128,33 @@ impl ConnectionState {
         }
     }
 }
+
+/// Why a stream ended, once it has: [`EventSource::end_reason`](crate::EventSource::end_reason).
+///
+/// ```
+/// use wasm_sse::{EndReason, Error};
+///
+/// // What a UI might say once the stream returned `None`.
+/// fn say(reason: Option<EndReason>) -> String {
+///     match reason {
+///         None => "still running".into(),
+///         Some(EndReason::NoContent) => "the server has nothing more to send".into(),
+///         Some(EndReason::Closed) => "closed".into(),
+///         Some(EndReason::Failed(err)) => format!("failed: {err}"),
+///         Some(_) => "ended".into(),
+///     }
+/// }
+/// assert_eq!(say(Some(EndReason::NoContent)), "the server has nothing more to send");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EndReason {
+    /// The server answered `204 No Content`, the spec's way to say "stop reconnecting":
+    /// a clean end, not an error. Only the fetch transport can tell; the browser's
+    /// `EventSource` reports a 204 as a failure like any other ([`Error::ConnectionFailed`](crate::Error::ConnectionFailed)).
+    NoContent,
+    /// The stream was closed by its user: `close()`, or a hook's `close()`.
+    Closed,
+    /// An error ended the stream; it was the stream's last item.
+    Failed(crate::Error),
+}

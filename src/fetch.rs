@@ -62,7 +62,7 @@ impl FetchOptions {
         }
         if !last_event_id.is_empty() {
             headers
-                .set("Last-Event-ID", last_event_id)
+                .set("Last-Event-ID", &byte_string(last_event_id))
                 .map_err(invalid)?;
         }
         init.set_headers(&headers);
@@ -116,8 +116,20 @@ pub(crate) struct FetchConnection {
     rest: Option<js_sys::Uint8Array>,
     stall_timeout: Option<Duration>,
     origin: String,
-    // Last, so the reader is released before the request is aborted.
+    // Dropped after `Drop::drop` has cancelled the reader: then the request is aborted.
     _abort: AbortOnDrop,
+}
+
+impl Drop for FetchConnection {
+    fn drop(&mut self) {
+        // Cancelling the body tells the browser nobody reads it; the abort that follows
+        // ends the request. The promise is awaited so that a body that had already failed
+        // rejects it quietly instead of as an unhandled rejection.
+        let cancelled = JsFuture::from(self.reader.cancel());
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = cancelled.await;
+        });
+    }
 }
 
 impl FetchConnection {
@@ -183,7 +195,7 @@ impl FetchConnection {
         let result = match self.stall_timeout {
             None => read.await,
             Some(timeout) => {
-                let timer = gloo_timers::future::sleep(timeout);
+                let timer = crate::timer::sleep(timeout);
                 futures_util::pin_mut!(timer);
                 match futures_util::future::select(read, timer).await {
                     futures_util::future::Either::Left((result, _)) => result,
@@ -222,6 +234,14 @@ impl FetchConnection {
     }
 }
 
+/// `text` as a JavaScript "ByteString" of its UTF-8 bytes: one character per byte, which
+/// `Headers` sends as that byte. Browsers send `Last-Event-ID` as the id's UTF-8 bytes; a
+/// character past U+00FF given as it is would be refused, and one from U+0080 to U+00FF
+/// would go out as a single Latin-1 byte.
+fn byte_string(text: &str) -> String {
+    text.bytes().map(char::from).collect()
+}
+
 /// Whether a `Content-Type` value's MIME essence is `text/event-stream` (parameters ignored,
 /// ASCII case-insensitive, surrounding whitespace trimmed).
 pub(crate) fn is_event_stream(content_type: &str) -> bool {
@@ -246,6 +266,16 @@ fn origin_of(url: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_byte_string_holds_one_character_per_utf8_byte() {
+        assert_eq!(byte_string("42"), "42");
+        assert_eq!(byte_string("é"), "\u{c3}\u{a9}");
+        assert_eq!(byte_string("😀").chars().count(), 4);
+        assert!(byte_string("café-😀-\u{fffd}")
+            .chars()
+            .all(|c| u32::from(c) <= 0xff));
+    }
 
     #[test]
     fn event_stream_content_types_are_compared_by_essence() {

@@ -23,8 +23,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
 
+use crate::connection::Status;
 use crate::{
-    Builder, ConnectionState, Error, Event, EventSource, Message, Overflow, RetryPolicy, Transport,
+    Builder, ConnectionState, EndReason, Error, Event, EventSource, Message, Overflow, RetryPolicy,
+    Transport,
 };
 
 #[wasm_bindgen(module = "/src/js/glue.js")]
@@ -59,7 +61,7 @@ export type TransportName = "eventsource" | "fetch";
 
 /** When and how often a failed connection is opened again. */
 export interface RetryOptions {
-  /** Delay before the first reconnect when the server sent no `retry:` field. Default 3000. */
+  /** Delay before the first reconnect when the server sent no `retry:` field. Default 3000. Durations are milliseconds from 0 to 2^53 - 1; any length is honoured. */
   initialDelayMs?: number;
   /** The longest delay that backoff reaches. Default 30000. */
   maxDelayMs?: number;
@@ -95,7 +97,7 @@ export interface EventStreamOptions {
   lastEventId?: string;
   /** Send the last event id as this query parameter instead of the `Last-Event-ID` header (no CORS preflight). */
   lastEventIdParam?: string;
-  /** Reconnect when no byte arrives for this long (fetch transport). */
+  /** Reconnect when no byte arrives for this long (fetch transport). More than 0; any length up to 2^53 - 1 ms is honoured, past the 24.8 days of one browser timer too. */
   stallTimeoutMs?: number;
   /** The largest event accepted, in bytes (fetch transport). */
   maxEventSize?: number;
@@ -162,6 +164,8 @@ export interface EventStream<T = string> extends AsyncIterator<StreamEvent<T>, u
   readonly reconnect: { attempt: number; delayMs: number } | null;
   /** The absolute URL of the stream. */
   readonly url: string;
+  /** Why the stream ended: the server answered 204 (`"no-content"`, iteration ends `done`, no error), it was closed (`close()`, `break`, the signal), or an error ended it (the one iteration threw); `null` while it runs. */
+  readonly endReason: "no-content" | "closed" | "error" | null;
   /** The last event id received (or given as `lastEventId`). */
   readonly lastEventId: string;
   readonly CONNECTING: 0;
@@ -196,8 +200,10 @@ pub struct EventStream {
 /// What the stream, its pending pulls and its abort listener share.
 #[derive(Default)]
 struct Shared {
-    /// `None` once closed.
+    /// `None` once closed, and while a pull polls it (see `poll_batch`).
     source: RefCell<Option<EventSource>>,
+    /// The source's state and end reason, readable while it is being polled.
+    status: Option<Rc<Status>>,
     url: String,
     on_open: Option<js_sys::Function>,
     on_error: Option<js_sys::Function>,
@@ -252,6 +258,7 @@ impl EventStream {
             .map_err(|err| error_to_js(&err))?;
         let shared = Rc::new(Shared {
             url: source.url().to_owned(),
+            status: Some(source.status()),
             source: RefCell::new(Some(source)),
             on_open,
             on_error,
@@ -363,6 +370,20 @@ impl EventStream {
     pub fn url(&self) -> String {
         self.shared.url.clone()
     }
+
+    /// Why the stream ended: `"no-content"` (the server answered 204), `"closed"` (by
+    /// `close()`, `break` or the signal) or `"error"` (the error iteration threw); `null`
+    /// while it runs.
+    #[wasm_bindgen(getter, js_name = endReason)]
+    pub fn end_reason(&self) -> JsValue {
+        let reason = self.shared.status.as_ref().and_then(|s| s.end_reason());
+        match reason {
+            None => JsValue::NULL,
+            Some(EndReason::NoContent) => "no-content".into(),
+            Some(EndReason::Closed) => "closed".into(),
+            Some(_) => "error".into(),
+        }
+    }
 }
 
 impl Drop for EventStream {
@@ -385,15 +406,18 @@ fn install_hooks() {
 
 impl Shared {
     fn state(&self) -> ConnectionState {
-        self.source
-            .borrow()
+        self.status
             .as_ref()
-            .map_or(ConnectionState::Closed, EventSource::state)
+            .map_or(ConnectionState::Closed, |status| status.state())
     }
 
     /// Closes the connection, empties the queue and wakes a pending pull, which then ends
-    /// the iteration.
+    /// the iteration. Called while the source is being polled (from a page's `fetch`
+    /// wrapper), it finds no source here: the poll drops it when it is done.
     fn close_connection(&self) {
+        if let Some(status) = &self.status {
+            status.end(EndReason::Closed);
+        }
         let source = self.source.borrow_mut().take();
         drop(source);
         self.held.replace(None);
@@ -516,10 +540,32 @@ fn poll_batch(
     cx: &mut std::task::Context<'_>,
     batch: &mut Batch,
 ) -> Poll<Option<Option<Result<Event, Error>>>> {
-    let mut source = shared.source.borrow_mut();
-    let Some(source) = source.as_mut() else {
+    // Taken out while it is polled, not borrowed: a poll calls `fetch()`, which a page may
+    // have wrapped, and the wrapper may read this stream's state or close it.
+    let Some(mut source) = shared.source.take() else {
         return Poll::Ready(Some(None));
     };
+    let polled = fill_batch(shared, &mut source, cx, batch);
+    if shared.state() == ConnectionState::Closed {
+        // Ended meanwhile (closed from inside the poll, or finished): it has nothing more to
+        // give, and dropping it releases its connection. What it waited for will not come.
+        drop(source);
+        return match polled {
+            Poll::Pending => Poll::Ready(Some(None)),
+            ready => ready,
+        };
+    }
+    shared.source.replace(Some(source));
+    polled
+}
+
+/// `poll_batch` with the source in hand.
+fn fill_batch(
+    shared: &Shared,
+    source: &mut EventSource,
+    cx: &mut std::task::Context<'_>,
+    batch: &mut Batch,
+) -> Poll<Option<Option<Result<Event, Error>>>> {
     while batch.text.len() < BATCH_BYTES {
         let item = match source.poll_next_unpin(cx) {
             Poll::Pending if batch.text.is_empty() => {
@@ -782,8 +828,25 @@ fn integer(value: &JsValue, name: &str, floor: u32) -> Result<Option<usize>, JsV
     }
 }
 
+/// The largest number of milliseconds a duration option takes: `Number.MAX_SAFE_INTEGER`,
+/// some 285,000 years. Every length up to it is honoured (see `timer.rs`).
+const MAX_MS: f64 = 9_007_199_254_740_991.0;
+
+/// A duration in milliseconds, from 0 to [`MAX_MS`].
 fn duration(value: &JsValue, name: &str) -> Result<Option<Duration>, JsValue> {
-    Ok(number(value, name, false)?.map(|ms| Duration::from_secs_f64(ms / 1000.0)))
+    match number(value, name, false)? {
+        Some(ms) if ms > MAX_MS => Err(expected(
+            name,
+            "a number of milliseconds of at most 9007199254740991",
+            value,
+        )),
+        // Whole milliseconds, then the fraction: `ms` ≤ 2^53 fits a u64 exactly.
+        Some(ms) => Ok(Some(
+            Duration::from_millis(ms as u64)
+                + Duration::from_nanos((ms.fract() * 1e6).round() as u64),
+        )),
+        None => Ok(None),
+    }
 }
 
 fn strings(value: &JsValue, name: &str) -> Result<Vec<String>, JsValue> {
@@ -983,8 +1046,12 @@ fn describe(value: &JsValue) -> String {
     if let Some(text) = value.as_string() {
         return format!("{text:?}");
     }
-    if let Some(number) = value.as_f64() {
-        return number.to_string();
+    if let Some(number) = value.dyn_ref::<js_sys::Number>() {
+        // As JavaScript writes it: `1e+300`, `NaN`, `Infinity`.
+        return number
+            .to_string_with_radix(10)
+            .map(String::from)
+            .unwrap_or_default();
     }
     if js_sys::Array::is_array(value) {
         return "an array".to_owned();

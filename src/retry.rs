@@ -7,7 +7,10 @@ use crate::Error;
 /// When a stream reconnects, and after how long.
 ///
 /// The base delay is the server's `retry:` field when it sent one, else
-/// [`initial_delay`](Self::initial_delay) (3 s, as in Chromium). Consecutive failed attempts
+/// [`initial_delay`](Self::initial_delay) (3 s, as in Chromium). Only the fetch transport
+/// sees the `retry:` field: the browser's `EventSource` applies it to its own reconnects and
+/// keeps it to itself (the interface has no attribute for it), so with
+/// `Transport::EventSource` a policy's delays start from `initial_delay`. Consecutive failed attempts
 /// multiply it by [`factor`](Self::factor) up to [`max_delay`](Self::max_delay); then
 /// [`jitter`](Self::jitter) takes a random part off, so a fleet of clients dropped together
 /// does not come back in lockstep. A `Retry-After` header on a 503 or 429 answer is a floor
@@ -15,8 +18,13 @@ use crate::Error;
 /// each successful open.
 ///
 /// What is retried: network errors, a response that ends (the spec reconnects after a
-/// clean end of stream), a stalled stream, 5xx, 408 and 429. What is not: 204 (the server's
-/// way to say stop), other statuses, a wrong content type, a bad URL.
+/// clean end of stream), a stalled stream, 5xx, 408 and 429. What is not: other statuses,
+/// a wrong content type, a bad URL. A 204 is the server's way to say stop: the stream ends
+/// cleanly, whatever the policy.
+///
+/// Any delay is honoured, however long: waits past the browser's longest timer (2^31 − 1 ms)
+/// are made of several timers. A server's `retry:` is capped by
+/// [`max_delay`](Self::max_delay) like any other delay.
 ///
 /// ```
 /// use std::time::Duration;
@@ -229,6 +237,28 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn absurd_durations_and_factors_saturate_at_the_cap_without_panicking() {
+        let most = RetryPolicy::default()
+            .initial_delay(Duration::MAX)
+            .max_delay(Duration::MAX)
+            .factor(1e300)
+            .jitter(f64::NAN);
+        assert_eq!(most.delay(1, None, None, 0.0), Duration::MAX);
+        assert_eq!(most.delay(u32::MAX, None, None, f64::NAN), Duration::MAX);
+        let server = RetryPolicy::default().max_delay(Duration::MAX).jitter(0.0);
+        assert_eq!(
+            server.delay(1, Some(MS(10_000_000_000_000)), None, 0.0),
+            MS(10_000_000_000_000),
+            "a server's retry: is honoured up to the cap"
+        );
+        assert_eq!(
+            RetryPolicy::default().delay(1, Some(Duration::MAX), None, 0.0),
+            Duration::from_secs(30),
+            "and capped by it"
+        );
     }
 
     #[test]

@@ -1,7 +1,6 @@
 //! [`EventSource`]: a server-sent event stream as a typed Rust [`Stream`](futures_core::Stream),
 //! and the [`Builder`] of its options.
 
-use std::cell::Cell;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
@@ -10,13 +9,13 @@ use std::time::Duration;
 
 #[cfg(feature = "eventsource")]
 use crate::buffer::{Overflow, DEFAULT_CAPACITY};
-use crate::connection::{self, Live, Plan, TransportOptions};
+use crate::connection::{self, Live, Plan, Status, TransportOptions};
 use crate::decode::{self, Decoder};
 #[cfg(feature = "fetch")]
 use crate::fetch::FetchOptions;
 #[cfg(feature = "eventsource")]
 use crate::native::{NativeOptions, NativeSource};
-use crate::{ConnectionState, Credentials, Error, Event, ReadyState, RetryPolicy};
+use crate::{ConnectionState, Credentials, EndReason, Error, Event, ReadyState, RetryPolicy};
 
 /// A connection to a server-sent event stream, read as a
 /// [`Stream`](futures_core::Stream) of `Result<Event<T>, Error>`.
@@ -48,7 +47,7 @@ use crate::{ConnectionState, Credentials, Error, Event, ReadyState, RetryPolicy}
 #[must_use = "a stream does nothing unless polled; dropping it closes the connection"]
 pub struct EventSource<T = String> {
     stream: Option<connection::Items>,
-    state: Rc<Cell<ConnectionState>>,
+    state: Rc<Status>,
     url: String,
     decoder: Decoder<T>,
 }
@@ -57,7 +56,7 @@ impl<T> std::fmt::Debug for EventSource<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EventSource")
             .field("url", &self.url)
-            .field("state", &self.state.get())
+            .field("state", &self.state.state())
             .field("data", &std::any::type_name::<T>())
             .finish()
     }
@@ -98,19 +97,48 @@ impl<T> EventSource<T> {
 
     /// Where the connection stands, including a pending reconnect's attempt and delay.
     pub fn state(&self) -> ConnectionState {
-        self.state.get()
+        self.state.state()
     }
 
     /// The connection's state as the web's `readyState` names it.
     pub fn ready_state(&self) -> ReadyState {
-        self.state.get().ready_state()
+        self.state.state().ready_state()
+    }
+
+    /// Why the stream ended, `None` while it runs.
+    ///
+    /// A server's `204 No Content` ends a fetch stream cleanly: the stream returns `None`
+    /// after the last message, with no error item, and this says [`EndReason::NoContent`].
+    ///
+    /// ```no_run
+    /// use futures::StreamExt;
+    /// use wasm_sse::{EndReason, EventSource, Transport};
+    ///
+    /// # async fn run() -> Result<(), wasm_sse::Error> {
+    /// let mut feed = EventSource::builder("/feed").transport(Transport::Fetch).open()?;
+    /// while let Some(_item) = feed.next().await {}
+    /// if feed.end_reason() == Some(EndReason::NoContent) {
+    ///     // The server said it has nothing more to send.
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn end_reason(&self) -> Option<EndReason> {
+        self.state.end_reason()
     }
 
     /// Closes the connection. The stream then ends (`None`); nothing buffered is delivered.
-    /// Closing twice does nothing.
+    /// Closing twice does nothing, nor does closing a stream that has ended (its
+    /// [`end_reason`](Self::end_reason) stays).
     pub fn close(&mut self) {
         self.stream = None;
-        self.state.set(ConnectionState::Closed);
+        self.state.end(EndReason::Closed);
+    }
+
+    /// The status shared with the connection loop, for the JavaScript API: read without
+    /// borrowing the stream, which may be in the middle of a poll.
+    #[cfg(feature = "js")]
+    pub(crate) fn status(&self) -> Rc<Status> {
+        Rc::clone(&self.state)
     }
 }
 
@@ -354,6 +382,9 @@ impl Builder {
 
     /// Drops the connection and reconnects when no byte (not even a keep-alive comment)
     /// arrives for this long. Off by default. Needs [`Transport::Fetch`].
+    ///
+    /// Any length is honoured, beyond the browser's longest timer (2^31 − 1 ms, 24.8 days)
+    /// too; zero is refused by [`open`](Self::open) as [`Error::InvalidRequest`].
     #[cfg(feature = "fetch")]
     #[cfg_attr(docsrs, doc(cfg(feature = "fetch")))]
     pub fn stall_timeout(mut self, timeout: Duration) -> Self {
@@ -378,7 +409,7 @@ impl Builder {
     /// Failures of the connection itself are stream items.
     pub fn open(self) -> Result<EventSource, Error> {
         let url = resolve_url(&self.url)?;
-        let state = Rc::new(Cell::new(ConnectionState::Connecting));
+        let state = Status::new();
         let (transport, live, retry) = match self.transport {
             #[cfg(feature = "eventsource")]
             Transport::EventSource => {
@@ -407,6 +438,12 @@ impl Builder {
                         url,
                         reason: "only http: and https: URLs can be fetched".into(),
                     });
+                }
+                if self.fetch.stall_timeout == Some(Duration::ZERO) {
+                    // Every read would stall at once.
+                    return Err(Error::InvalidRequest(
+                        "stall_timeout must be more than zero".into(),
+                    ));
                 }
                 let mut fetch = self.fetch;
                 fetch.credentials = self.credentials;
@@ -464,15 +501,11 @@ impl Builder {
     }
 }
 
-/// `url` resolved against the page's (or worker's) location, as the browser would.
+/// `url` resolved against the document's base URL (which honours `<base href>`), or a
+/// worker's location, as `new EventSource(url)` resolves it.
 fn resolve_url(url: &str) -> Result<String, Error> {
-    let base = js_sys::Reflect::get(&js_sys::global(), &"location".into())
-        .ok()
-        .filter(|location| location.is_object())
-        .and_then(|location| js_sys::Reflect::get(&location, &"href".into()).ok())
-        .and_then(|href| href.as_string());
-    let parsed = match &base {
-        Some(base) => web_sys::Url::new_with_base(url, base),
+    let parsed = match base_url() {
+        Some(base) => web_sys::Url::new_with_base(url, &base),
         None => web_sys::Url::new(url),
     };
     parsed
@@ -481,4 +514,19 @@ fn resolve_url(url: &str) -> Result<String, Error> {
             url: url.to_owned(),
             reason: crate::error::js_message(&err),
         })
+}
+
+/// `document.baseURI` in a window, `location.href` in a worker, `None` where neither is.
+fn base_url() -> Option<String> {
+    let property = |object: &wasm_bindgen::JsValue, name: &str| {
+        js_sys::Reflect::get(object, &name.into())
+            .ok()
+            .filter(|value| !value.is_undefined() && !value.is_null())
+    };
+    let global = js_sys::global();
+    let base = match property(&global, "document") {
+        Some(document) => property(&document, "baseURI"),
+        None => property(&global, "location").and_then(|location| property(&location, "href")),
+    };
+    base.and_then(|base| base.as_string())
 }

@@ -10,7 +10,8 @@ use std::time::Duration;
 use common::*;
 use wasm_bindgen_test::*;
 use wasm_sse::{
-    Builder, ConnectionState, Credentials, Error, Event, EventSource, RetryPolicy, Transport,
+    Builder, ConnectionState, Credentials, EndReason, Error, Event, EventSource, RetryPolicy,
+    Transport,
 };
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -102,9 +103,13 @@ async fn no_content_stops_the_stream_without_reconnecting() {
         .retry(quick())
         .open()
         .unwrap();
-    assert_eq!(next(&mut feed).await, Some(Err(status(204))));
-    assert_eq!(next(&mut feed).await, None);
+    assert_eq!(
+        next(&mut feed).await,
+        None,
+        "a 204 is a clean end, not an error"
+    );
     assert_eq!(feed.state(), ConnectionState::Closed);
+    assert_eq!(feed.end_reason(), Some(EndReason::NoContent));
     wait(300).await;
     assert_eq!(connection_log(&tag).await.len(), 1);
 }
@@ -240,7 +245,8 @@ async fn dropped_mid_stream_again_and_again_every_event_arrives_once_in_order() 
         .filter(|item| matches!(item, Err(Error::StreamEnded)))
         .count();
     assert_eq!(ended, 8, "one end of stream per dropped connection");
-    assert_eq!(items.last(), Some(&Err(status(204))));
+    assert_eq!(items.last(), Some(&Err(Error::StreamEnded)));
+    assert_eq!(feed.end_reason(), Some(EndReason::NoContent));
     let sent: Vec<_> = connection_log(&tag)
         .await
         .iter()
@@ -298,8 +304,9 @@ async fn a_clean_end_of_stream_reconnects_as_the_spec_says() {
         .open()
         .unwrap();
     let items = collect_until(&mut feed, |_| false).await;
+    assert_eq!(items.len(), 3, "{items:?}");
     assert_eq!(items[2], Err(Error::StreamEnded));
-    assert_eq!(items.last(), Some(&Err(status(204))));
+    assert_eq!(feed.end_reason(), Some(EndReason::NoContent));
     assert_eq!(connection_log(&tag).await.len(), 2);
 }
 
@@ -312,8 +319,9 @@ async fn a_stalled_stream_is_dropped_and_resumed() {
         .open()
         .unwrap();
     let items = collect_until(&mut feed, |_| false).await;
+    assert_eq!(items.len(), 3, "{items:?}");
     assert_eq!(items[2], Err(Error::Stalled { timeout: MS(300) }));
-    assert_eq!(items.last(), Some(&Err(status(204))));
+    assert_eq!(feed.end_reason(), Some(EndReason::NoContent));
     let log = connection_log(&tag).await;
     assert_eq!(log[1]["last_event_id"], "1");
 }

@@ -72,6 +72,11 @@ async function log(tag) {
   return (await fetch(`${server}/log?tag=${tag}`)).json();
 }
 
+/** The log of `tag`'s requests but CORS preflights (a `Last-Event-ID` header needs one cross-origin). */
+async function connections(tag) {
+  return (await log(tag)).filter((record) => record.method !== "OPTIONS");
+}
+
 /** Waits until the server counts `open` connections for `tag` (keep-alives reveal a gone client). */
 async function waitForOpen(tag, open) {
   for (let i = 0; i < 100; i++) {
@@ -429,6 +434,162 @@ test("the class says it is its own async iterator and carries EventSource's cons
     };
   });
   assert.deepEqual(result, { self: true, returned: { value: "bye", done: true }, constants: [0, 1, 2, 1], readyState: 2 });
+});
+
+// Inputs from the world: what the package did wrong when tried from outside the project.
+
+test("a duration that is not a number of milliseconds from 0 to 2^53 - 1 is an option error, not a trap", async () => {
+  const errors = await inPage(() => {
+    const { EventStream } = globalThis.wasmSse;
+    const cases = {
+      hugeStall: { transport: "fetch", stallTimeoutMs: 1e300 },
+      hugeInitial: { retry: { initialDelayMs: 1e300 } },
+      hugeMax: { transport: "fetch", retry: { maxDelayMs: 1e300 } },
+      pastSafe: { transport: "fetch", stallTimeoutMs: 2 ** 53 },
+      negativeStall: { transport: "fetch", stallTimeoutMs: -1 },
+      nanStall: { transport: "fetch", stallTimeoutMs: NaN },
+      infiniteMax: { transport: "fetch", retry: { maxDelayMs: Infinity } },
+      zeroStall: { transport: "fetch", stallTimeoutMs: 0 },
+    };
+    return Object.fromEntries(
+      Object.entries(cases).map(([name, options]) => [name, globalThis.thrown(() => new EventStream("/", options))]),
+    );
+  });
+  const most = "expected a number of milliseconds of at most 9007199254740991";
+  const finite = "expected a finite number of at least 0";
+  const expected = {
+    hugeStall: ["stallTimeoutMs", `${most}, got 1e+300`],
+    hugeInitial: ["retry.initialDelayMs", `${most}, got 1e+300`],
+    hugeMax: ["retry.maxDelayMs", `${most}, got 1e+300`],
+    pastSafe: ["stallTimeoutMs", `${most}, got 9007199254740992`],
+    negativeStall: ["stallTimeoutMs", `${finite}, got -1`],
+    nanStall: ["stallTimeoutMs", `${finite}, got NaN`],
+    infiniteMax: ["retry.maxDelayMs", `${finite}, got Infinity`],
+    zeroStall: ["stallTimeoutMs", "must be more than 0"],
+  };
+  for (const [name, [option, problem]] of Object.entries(expected)) {
+    assert.deepEqual(errors[name], {
+      isError: true, name: "EventStreamError", kind: "options", option, message: `EventStream option "${option}": ${problem}`,
+    }, name);
+  }
+});
+
+test("fetch: a stall timeout past the 24.8 days of one browser timer does not stall every read", async () => {
+  const tag = "npm-long-stall";
+  await reset(tag);
+  const result = await inPage(async (server, tag) => {
+    const { EventStream } = globalThis.wasmSse;
+    const errors = [];
+    const stream = new EventStream(`${server}/counter?count=3&interval_ms=30&tag=${tag}`, {
+      transport: "fetch",
+      stallTimeoutMs: 2 ** 31,
+      onError: (error) => errors.push(error.kind),
+    });
+    const events = await globalThis.take(stream, 3);
+    return { ids: events.map((event) => event.lastEventId), errors };
+  }, tag);
+  assert.deepEqual(result, { ids: ["1", "2", "3"], errors: [] });
+  assert.equal((await connections(tag)).length, 1);
+});
+
+test("fetch: a non-Latin-1 event id goes back as its UTF-8 bytes and the stream goes on", async () => {
+  const tag = "npm-utf8-id";
+  await reset(tag);
+  const ids = await inPage(async (server, tag) => {
+    const { EventStream } = globalThis.wasmSse;
+    const body = encodeURIComponent("id: café-😀-0\ndata: a\n\n");
+    const stream = new EventStream(`${server}/raw?body=${body}&after=eof&tag=${tag}`, { transport: "fetch", retry: { initialDelayMs: 20 } });
+    const events = await globalThis.take(stream, 2);
+    return events.map((event) => event.lastEventId);
+  }, tag);
+  assert.deepEqual(ids, ["café-😀-0", "café-😀-0"]);
+  const sent = (await connections(tag)).map((record) => record.last_event_id_hex);
+  assert.deepEqual(sent, [null, Buffer.from("café-😀-0").toString("hex")]);
+});
+
+test("fetch: a 204 ends the iteration done, with no error, after the last message", async () => {
+  const tag = "npm-204";
+  await reset(tag);
+  const result = await inPage(async (server, tag) => {
+    const { EventStream } = globalThis.wasmSse;
+    const errors = [];
+    const stream = new EventStream(`${server}/counter?count=2&drop_after=2&tag=${tag}`, {
+      transport: "fetch",
+      retry: { initialDelayMs: 20 },
+      onError: (error) => errors.push(error.kind),
+    });
+    const running = stream.endReason;
+    const ids = [];
+    for await (const event of stream) ids.push(event.lastEventId);
+    return { ids, errors, running, endReason: stream.endReason, state: stream.state, readyState: stream.readyState, next: await stream.next() };
+  }, tag);
+  assert.deepEqual(result, {
+    ids: ["1", "2"], errors: ["stream-ended"], running: null, endReason: "no-content", state: "closed", readyState: 2, next: { done: true, value: undefined },
+  });
+  assert.deepEqual((await connections(tag)).map((record) => record.status), [200, 204]);
+});
+
+test("endReason says whether a stream was closed or failed", async () => {
+  const reasons = await inPage(async (server) => {
+    const { EventStream } = globalThis.wasmSse;
+    const closed = new EventStream(`${server}/counter?count=5&tag=npm-end-reason`, { transport: "fetch" });
+    await globalThis.take(closed, 1);
+    const failed = new EventStream(`${server}/status/404?tag=npm-end-reason`, { transport: "fetch" });
+    await failed.next().catch(() => {});
+    return [closed.endReason, failed.endReason];
+  });
+  assert.deepEqual(reasons, ["closed", "error"]);
+});
+
+test("fetch: a page's fetch wrapper may read the stream, close it or abort it while it connects", async () => {
+  const tag = "npm-reentrant";
+  await reset(tag);
+  // A page of its own: a panic would poison the module that the other tests share.
+  const { page: own, problems: ownProblems } = await packagePage(browser, statics.url);
+  try {
+    const result = await own.evaluate(async ([server, tag]) => {
+      const { EventStream } = globalThis.wasmSse;
+      const original = globalThis.fetch;
+      let inside = () => {};
+      // What MSW, Sentry and auth wrappers do: run code of the page on every fetch.
+      globalThis.fetch = (...args) => {
+        inside();
+        return original(...args);
+      };
+      const url = `${server}/counter?count=2&tag=${tag}`;
+      const reader = new EventStream(url, { transport: "fetch" });
+      const seen = [];
+      inside = () => seen.push([reader.readyState, reader.state, reader.lastEventId, reader.reconnect, reader.endReason]);
+      const events = [(await reader.next()).value, (await reader.next()).value];
+      reader.close();
+
+      const closer = new EventStream(url, { transport: "fetch" });
+      inside = () => closer.close();
+      const closed = await closer.next();
+
+      const controller = new AbortController();
+      const aborted = new EventStream(url, { transport: "fetch", signal: controller.signal });
+      inside = () => controller.abort();
+      const abortedNext = await aborted.next();
+      globalThis.fetch = original;
+      return {
+        seen,
+        ids: events.map((event) => event.lastEventId),
+        closed: [closed, closer.state, closer.endReason],
+        aborted: [abortedNext, aborted.state, aborted.endReason],
+      };
+    }, [server, tag]);
+    assert.deepEqual(result, {
+      seen: [[0, "connecting", "", null, null]],
+      ids: ["1", "2"],
+      closed: [{ done: true, value: undefined }, "closed", "closed"],
+      aborted: [{ done: true, value: undefined }, "closed", "closed"],
+    });
+    await waitForOpen(tag, 0);
+    assert.deepEqual(ownProblems, []);
+  } finally {
+    await own.close();
+  }
 });
 
 test("the page logged no errors but the HTTP failures the tests asked for", () => {
