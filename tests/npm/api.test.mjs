@@ -45,9 +45,9 @@ after(async () => {
   await statics?.close();
 });
 
-/** Runs `body(server, arg)` in the page, failing after 15 s instead of hanging. */
-function inPage(body, arg) {
-  return page.evaluate(
+/** Runs `body(server, arg)` in the page (or `on`), failing after 15 s instead of hanging. */
+function inPage(body, arg, on = page) {
+  return on.evaluate(
     ([source, server, arg]) => {
       const run = new Function(`return (${source})`)();
       return Promise.race([
@@ -547,7 +547,7 @@ test("fetch: a page's fetch wrapper may read the stream, close it or abort it wh
   // A page of its own: a panic would poison the module that the other tests share.
   const { page: own, problems: ownProblems } = await packagePage(browser, statics.url);
   try {
-    const result = await own.evaluate(async ([server, tag]) => {
+    const result = await inPage(async (server, tag) => {
       const { EventStream } = globalThis.wasmSse;
       const original = globalThis.fetch;
       let inside = () => {};
@@ -578,7 +578,7 @@ test("fetch: a page's fetch wrapper may read the stream, close it or abort it wh
         closed: [closed, closer.state, closer.endReason],
         aborted: [abortedNext, aborted.state, aborted.endReason],
       };
-    }, [server, tag]);
+    }, tag, own).catch((error) => assert.fail(`${error.message}; the page logged: ${ownProblems.join(" | ")}`));
     assert.deepEqual(result, {
       seen: [[0, "connecting", "", null, null]],
       ids: ["1", "2"],
