@@ -2,36 +2,19 @@
 //! seeded random byte (mid-line, mid-CRLF, inside a UTF-8 character), connections aborted
 //! mid-body, floods of tiny events and events larger than any sane limit.
 
-use std::{
-    fmt::Write as _,
-    io,
-    pin::Pin,
-    sync::Arc,
-    task::{Context, Poll},
-    time::Duration,
-};
+use std::fmt::Write as _;
 
-use axum::{
-    body::Body,
-    http::{HeaderMap, StatusCode},
-    response::Response,
-};
+use axum::{http::HeaderMap, response::Response};
 use bytes::Bytes;
-use tokio::sync::mpsc;
 
 use crate::{
     conn::Conn,
     counter::{first_id, no_content},
     params::BadParam,
-    state::Tag,
-    stream::{set_sse_headers, EVENT_STREAM},
 };
 
 /// The largest write of the flood and giant routes.
 const WRITE: usize = 64 * 1024;
-
-/// How long an aborting body waits after its last write, so that the write reaches the client.
-const ABORT_AFTER: Duration = Duration::from_millis(10);
 
 /// How a soak or abort connection ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,60 +174,16 @@ pub async fn giant(conn: Conn) -> Result<Response, BadParam> {
 }
 
 /// A `200 text/event-stream` response that writes `writes`, then ends as `end` says.
-/// Counted as open while its body lives, like every SSE route.
 fn scripted(conn: &Conn, writes: Vec<Bytes>, end: End) -> Response {
-    let (tx, rx) = mpsc::channel::<Result<Bytes, io::Error>>(1);
-    tokio::spawn(async move {
+    conn.event_stream(move |out| async move {
         for bytes in writes {
-            if tx.send(Ok(bytes)).await.is_err() {
-                return;
-            }
+            out.write(bytes).await?;
         }
-        if end == End::Abort {
-            // Hyper drops what it has not flushed when a body fails: let the writes go first.
-            tokio::time::sleep(ABORT_AFTER).await;
-            let cut = io::Error::new(io::ErrorKind::ConnectionAborted, "scripted abort");
-            let _ = tx.send(Err(cut)).await;
+        match end {
+            End::Eof => Ok(()),
+            End::Abort => out.abort().await,
         }
-    });
-    let body = ScriptedBody {
-        rx,
-        _open: Open::new(conn.tag.clone()),
-    };
-    let mut response = Response::new(Body::from_stream(body));
-    *response.status_mut() = StatusCode::OK;
-    set_sse_headers(&mut response, Some(EVENT_STREAM));
-    response
-}
-
-/// A body whose error item makes hyper cut the connection mid-body.
-struct ScriptedBody {
-    rx: mpsc::Receiver<Result<Bytes, io::Error>>,
-    _open: Open,
-}
-
-impl futures_core::Stream for ScriptedBody {
-    type Item = Result<Bytes, io::Error>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.rx.poll_recv(cx)
-    }
-}
-
-/// Counts one open body for a tag while it lives.
-struct Open(Arc<Tag>);
-
-impl Open {
-    fn new(tag: Arc<Tag>) -> Self {
-        tag.opened();
-        Self(tag)
-    }
-}
-
-impl Drop for Open {
-    fn drop(&mut self) {
-        self.0.closed();
-    }
+    })
 }
 
 /// SplitMix64: a tiny seeded generator, so a soak run is the same every time.

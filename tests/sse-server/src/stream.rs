@@ -1,8 +1,9 @@
-//! Streaming response bodies: one body frame per write, keep-alives, and the `open` counter.
+//! Streaming response bodies: one body frame per write, keep-alives, aborts, and the `open`
+//! counter.
 
 use std::{
-    convert::Infallible,
     future::Future,
+    io,
     pin::Pin,
     sync::Arc,
     task::{Context, Poll},
@@ -25,6 +26,9 @@ use crate::{conn::Conn, params::After, state::Tag};
 /// The keep-alive comment line: exactly these two bytes, no blank line.
 const KEEPALIVE: &[u8] = b":\n";
 
+/// How long an aborting body waits after its last write, so that the write reaches the client.
+const ABORT_AFTER: Duration = Duration::from_millis(10);
+
 /// The content type of every well-behaved stream.
 pub const EVENT_STREAM: HeaderValue = HeaderValue::from_static("text/event-stream");
 
@@ -35,8 +39,8 @@ pub struct Gone;
 /// Writes a scenario's bytes to the response body, each call one body frame.
 #[derive(Debug)]
 pub struct Writer {
-    /// Feeds the body; capacity 1 so nothing piles up ahead of the socket.
-    tx: mpsc::Sender<Bytes>,
+    /// Feeds the body; capacity 1 so nothing piles up ahead of the socket. An error cuts it.
+    tx: mpsc::Sender<Result<Bytes, io::Error>>,
     /// Interval of keep-alive comments while idle, `None` when disabled.
     keepalive: Option<Duration>,
 }
@@ -44,7 +48,15 @@ pub struct Writer {
 impl Writer {
     /// Sends `bytes` as one body frame.
     pub async fn write(&self, bytes: impl Into<Bytes>) -> Result<(), Gone> {
-        self.tx.send(bytes.into()).await.map_err(|_| Gone)
+        self.tx.send(Ok(bytes.into())).await.map_err(|_| Gone)
+    }
+
+    /// Cuts the connection without ending the chunked body: the client sees a network error.
+    pub async fn abort(&self) -> Result<(), Gone> {
+        // Hyper drops what it has not flushed when a body fails: let the writes go first.
+        tokio::time::sleep(ABORT_AFTER).await;
+        let cut = io::Error::new(io::ErrorKind::ConnectionAborted, "scripted abort");
+        self.tx.send(Err(cut)).await.map_err(|_| Gone)
     }
 
     /// Waits `duration` between two events, sending keep-alives meanwhile.
@@ -146,17 +158,17 @@ pub fn set_sse_headers(response: &mut Response, content_type: Option<HeaderValue
 
 /// The response body: frames from the scenario's [`Writer`], owning the `open` count.
 struct BodyStream {
-    /// Frames written by the scenario task.
-    rx: mpsc::Receiver<Bytes>,
+    /// Frames written by the scenario task; an error makes hyper cut the connection.
+    rx: mpsc::Receiver<Result<Bytes, io::Error>>,
     /// Decrements `open` when hyper drops the body (done, or client gone).
     _open: OpenGuard,
 }
 
 impl futures_core::Stream for BodyStream {
-    type Item = Result<Bytes, Infallible>;
+    type Item = Result<Bytes, io::Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.rx.poll_recv(cx).map(|frame| frame.map(Ok))
+        self.rx.poll_recv(cx)
     }
 }
 

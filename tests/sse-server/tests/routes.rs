@@ -4,7 +4,7 @@ mod client;
 
 use std::time::{Duration, Instant};
 
-use client::{get, json, request, start};
+use client::{get, json, request, start, End};
 use serde_json::Value;
 
 /// `/counter`'s event with id `id`.
@@ -290,4 +290,23 @@ async fn root_redirects_browsers_to_the_test_page() {
     let response = get(address, "/", &[("Accept", "text/html,*/*")]).await;
     assert_eq!(response.status, 302);
     assert_eq!(response.header("location"), Some("/www/"));
+}
+
+#[tokio::test]
+async fn abort_writes_the_body_then_cuts_the_connection() {
+    let address = start().await;
+    let response = get(address, "/abort?body=data:%20x%0A%0A", &[]).await;
+    assert_eq!(response.status, 200);
+    let (body, end) = response.chunks_until_end().await;
+    assert_eq!(body, b"data: x\n\n");
+    assert_eq!(end, End::Cut);
+}
+
+#[tokio::test]
+async fn counter_with_after_eof_ends_the_body_cleanly() {
+    let address = start().await;
+    let response = get(address, "/counter?count=1&after=eof", &[]).await;
+    let (body, end) = response.chunks_until_end().await;
+    assert_eq!(body, counter_event(1).as_bytes());
+    assert_eq!(end, End::Clean);
 }

@@ -20,6 +20,18 @@ pub async fn start() -> SocketAddr {
     address
 }
 
+/// How a chunked body ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum End {
+    /// With the last (zero-size) chunk.
+    Clean,
+    /// The connection ended or failed before the last chunk: a network error to a browser.
+    Cut,
+}
+
+/// The connection ended before the last chunk of the body.
+struct Cut;
+
 /// A response whose body is read on demand.
 pub struct Response {
     /// Status code.
@@ -41,20 +53,38 @@ impl Response {
 
     /// The next chunk of a chunked body exactly as framed by the server; `None` at its end.
     pub async fn chunk(&mut self) -> Option<Vec<u8>> {
+        self.frame().await.ok().flatten()
+    }
+
+    /// The rest of a chunked body, and whether it ended cleanly or was cut.
+    pub async fn chunks_until_end(mut self) -> (Vec<u8>, End) {
+        let mut body = Vec::new();
+        loop {
+            match self.frame().await {
+                Ok(Some(chunk)) => body.extend(chunk),
+                Ok(None) => return (body, End::Clean),
+                Err(Cut) => return (body, End::Cut),
+            }
+        }
+    }
+
+    /// The next chunk: `Ok(None)` after the last chunk, `Err(Cut)` if the connection ends (or
+    /// fails) before it.
+    async fn frame(&mut self) -> Result<Option<Vec<u8>>, Cut> {
         assert_eq!(
             self.header("transfer-encoding"),
             Some("chunked"),
             "body is not chunked"
         );
-        let size_line = self.line().await?;
+        let size_line = self.line().await.ok_or(Cut)?;
         let size = usize::from_str_radix(size_line.trim(), 16).expect("chunk size");
         let mut chunk = vec![0; size + 2];
         timeout(READ_TIMEOUT, self.reader.read_exact(&mut chunk))
             .await
             .expect("chunk timed out")
-            .ok()?;
+            .map_err(|_| Cut)?;
         chunk.truncate(size);
-        (size > 0).then_some(chunk)
+        Ok((size > 0).then_some(chunk))
     }
 
     /// The whole body: chunked until its end, by `Content-Length`, or none.
