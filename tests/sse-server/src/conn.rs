@@ -3,6 +3,7 @@
 use std::{sync::Arc, time::Duration};
 
 use axum::{
+    body::Body,
     extract::{FromRequestParts, Request, State},
     http::{
         header::{CONTENT_TYPE, RETRY_AFTER},
@@ -21,6 +22,9 @@ use crate::{
 /// Default interval of keep-alive comments on held streams.
 const DEFAULT_KEEPALIVE_MS: u64 = 200;
 
+/// The largest request body accepted (axum's default limit for a body extractor).
+const MAX_BODY: usize = 2 << 20;
+
 /// An accepted SSE connection, handed to the route handler.
 #[derive(Debug, Clone)]
 pub struct Conn {
@@ -36,18 +40,27 @@ pub struct Conn {
     pub state: AppState,
 }
 
-/// Middleware of every SSE route: counts, applies `/control/fail`, then logs the status answered.
-pub async fn accept(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+/// Middleware of every SSE route: counts, applies `/control/fail`, then logs the status answered
+/// and the request body (read here, and handed on to the route).
+pub async fn accept(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let params = Params::parse(request.uri().query().unwrap_or_default());
     let tag_name = params.str("tag").ok().flatten().unwrap_or_default();
     let tag = state.tag(tag_name);
     let mut record = state.record(request.method(), request.uri(), request.headers());
     let index = tag.accept();
+    let (parts, body) = request.into_parts();
+    let body = axum::body::to_bytes(body, MAX_BODY).await;
+    record.body = body
+        .as_ref()
+        .ok()
+        .filter(|bytes| !bytes.is_empty())
+        .map(|bytes| String::from_utf8_lossy(bytes).into_owned());
     let response = match (
         tag.take_fail(),
+        body,
         params.num_or("keepalive_ms", DEFAULT_KEEPALIVE_MS),
     ) {
-        (Some(fail), _) => {
+        (Some(fail), _, _) => {
             let mut response = (
                 fail.status,
                 [(CONTENT_TYPE, "text/plain")],
@@ -62,8 +75,14 @@ pub async fn accept(State(state): State<AppState>, mut request: Request, next: N
             }
             response
         }
-        (None, Err(bad)) => bad.into_response(),
-        (None, Ok(keepalive_ms)) => {
+        (None, Err(error), _) => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            [(CONTENT_TYPE, "text/plain")],
+            format!("body: {error}"),
+        )
+            .into_response(),
+        (None, Ok(_), Err(bad)) => bad.into_response(),
+        (None, Ok(body), Ok(keepalive_ms)) => {
             let keepalive = (keepalive_ms > 0).then(|| Duration::from_millis(keepalive_ms));
             let conn = Conn {
                 tag: tag.clone(),
@@ -72,6 +91,7 @@ pub async fn accept(State(state): State<AppState>, mut request: Request, next: N
                 keepalive,
                 state,
             };
+            let mut request = Request::from_parts(parts, Body::from(body));
             request.extensions_mut().insert(conn);
             next.run(request).await
         }

@@ -77,6 +77,7 @@ impl AppState {
             last_event_id_hex: headers
                 .get(LAST_EVENT_ID)
                 .map(|value| hex(value.as_bytes())),
+            body: None,
             status: 0,
         }
     }
@@ -213,6 +214,8 @@ pub struct Record {
     pub last_event_id: Option<String>,
     /// The bytes of the `Last-Event-ID` request header as lowercase hex, exactly as sent.
     pub last_event_id_hex: Option<String>,
+    /// The request body as UTF-8 (invalid bytes as U+FFFD), `None` when empty.
+    pub body: Option<String>,
     /// Status code answered.
     pub status: u16,
 }

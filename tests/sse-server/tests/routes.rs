@@ -235,6 +235,30 @@ async fn log_records_last_event_id_and_status() {
 }
 
 #[tokio::test]
+async fn log_records_the_request_body_and_null_without_one() {
+    let address = start().await;
+    let headers = [("Content-Type", "text/plain")];
+    request(
+        address,
+        "POST",
+        "/counter?tag=b&count=0",
+        &headers,
+        b"h\xC3\xA9\xFF",
+    )
+    .await
+    .body()
+    .await;
+    get(address, "/counter?tag=b&count=0", &[])
+        .await
+        .body()
+        .await;
+    let log = json(address, "/log?tag=b").await;
+    assert_eq!(log[0]["method"], "POST");
+    assert_eq!(log[0]["body"], "hé\u{FFFD}");
+    assert_eq!(log[1]["body"], Value::Null);
+}
+
+#[tokio::test]
 async fn status_route_answers_the_code_and_rejects_informational_ones() {
     let address = start().await;
     let response = get(address, "/status/500", &[]).await;
