@@ -1,4 +1,5 @@
-//! Routes that inspect or steer the scenarios: `/stats`, `/log`, `/control/*`, `/set-cookie`.
+//! Routes that inspect or steer the scenarios: `/stats`, `/log`, `/control/*`, `/set-cookie`,
+//! `/v1/token`.
 
 use axum::{
     extract::{RawQuery, State},
@@ -84,6 +85,29 @@ pub async fn reset(
 ) -> Result<Json<Value>, BadParam> {
     let (_, tag) = params_and_tag(query)?;
     state.reset_tag(&tag);
+    Ok(Json(json!({ "ok": true })))
+}
+
+/// `GET|POST /v1/token?tag=T`: `{"token": "t{n}"}`, a new bearer token for the tag's
+/// `auth=1` requests; it replaces the one valid before.
+pub async fn token(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Value>, BadParam> {
+    let (_, tag) = params_and_tag(query)?;
+    Ok(Json(json!({ "token": state.tag(&tag).issue_token() })))
+}
+
+/// `GET|POST /control/expire-token?tag=T`: no token of the tag is valid until the next
+/// `/v1/token`.
+pub async fn expire_token(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Value>, BadParam> {
+    let (_, tag) = params_and_tag(query)?;
+    if let Some(tag) = state.existing_tag(&tag) {
+        tag.expire_token();
+    }
     Ok(Json(json!({ "ok": true })))
 }
 

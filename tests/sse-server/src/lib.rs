@@ -12,6 +12,7 @@
 #![deny(missing_docs, missing_debug_implementations)]
 
 mod bulk;
+mod chat;
 mod conn;
 mod control;
 mod cors;

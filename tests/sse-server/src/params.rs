@@ -82,6 +82,16 @@ impl Params {
         Ok(self.num(name)?.unwrap_or(default))
     }
 
+    /// `name` as `0` (false) or `1` (true), or `default` when absent.
+    pub fn flag(&self, name: &str, default: bool) -> Result<bool, BadParam> {
+        match self.str(name)? {
+            None => Ok(default),
+            Some("0") => Ok(false),
+            Some("1") => Ok(true),
+            Some(other) => Err(BadParam(format!("{name}: {other:?} is not 0 or 1"))),
+        }
+    }
+
     /// `name` as a final (non-1xx) status code, or `default` when absent.
     pub fn status(&self, name: &str, default: StatusCode) -> Result<StatusCode, BadParam> {
         self.num::<u16>(name)?

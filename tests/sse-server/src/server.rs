@@ -5,13 +5,13 @@ use std::{io, path::PathBuf, time::Duration};
 use axum::{
     http::{header::CACHE_CONTROL, HeaderValue},
     middleware::from_fn_with_state,
-    routing::{any, get},
+    routing::{any, get, post},
     Router,
 };
 use tokio::net::TcpListener;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use crate::{bulk, conn, control, cors, counter, raw, scenarios, state::AppState, statics};
+use crate::{bulk, chat, conn, control, cors, counter, raw, scenarios, state::AppState, statics};
 
 /// How long streams get to finish after a shutdown signal before the server stops anyway.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
@@ -69,6 +69,7 @@ fn router(config: &Config, state: AppState) -> Router {
         .route("/flood", get(crate::hostile::flood))
         .route("/giant", get(crate::hostile::giant))
         .route("/market", get(crate::dashboard::market))
+        .route("/v1/chat/completions", post(chat::completions))
         .route_layer(from_fn_with_state(state.clone(), conn::accept));
     let control = Router::new()
         .route("/stats", get(control::stats))
@@ -76,7 +77,12 @@ fn router(config: &Config, state: AppState) -> Router {
         .route("/set-cookie", get(control::set_cookie))
         .route("/control/fail", get(control::fail).post(control::fail))
         .route("/control/drop", get(control::drop).post(control::drop))
-        .route("/control/reset", get(control::reset).post(control::reset));
+        .route("/control/reset", get(control::reset).post(control::reset))
+        .route("/v1/token", get(control::token).post(control::token))
+        .route(
+            "/control/expire-token",
+            get(control::expire_token).post(control::expire_token),
+        );
     Router::new()
         .merge(sse)
         .merge(control)

@@ -96,6 +96,17 @@ pub struct Tag {
     fail: Mutex<Option<Fail>>,
     /// Bumped by `/control/drop`; every open stream ends when it changes.
     drop: watch::Sender<u64>,
+    /// The bearer tokens issued by `/v1/token`.
+    tokens: Mutex<Tokens>,
+}
+
+/// The bearer tokens of one tag: only the latest issued is valid, until it is expired.
+#[derive(Debug, Default)]
+struct Tokens {
+    /// How many were issued; the next one is `t{issued + 1}`.
+    issued: u64,
+    /// The one valid now, if any.
+    valid: Option<String>,
 }
 
 impl Default for Tag {
@@ -106,6 +117,7 @@ impl Default for Tag {
             log: Mutex::default(),
             fail: Mutex::default(),
             drop: watch::channel(0).0,
+            tokens: Mutex::default(),
         }
     }
 }
@@ -172,6 +184,25 @@ impl Tag {
     /// A receiver that changes when `/control/drop` is called for this tag.
     pub fn dropped(&self) -> watch::Receiver<u64> {
         self.drop.subscribe()
+    }
+
+    /// Issues a new bearer token (`t1`, `t2`, ...), which replaces the valid one.
+    pub fn issue_token(&self) -> String {
+        let mut tokens = lock(&self.tokens);
+        tokens.issued += 1;
+        let token = format!("t{}", tokens.issued);
+        tokens.valid = Some(token.clone());
+        token
+    }
+
+    /// Invalidates the valid token without issuing another.
+    pub fn expire_token(&self) {
+        lock(&self.tokens).valid = None;
+    }
+
+    /// Whether `token` is the valid bearer token.
+    pub fn accepts_token(&self, token: &str) -> bool {
+        lock(&self.tokens).valid.as_deref() == Some(token)
     }
 }
 

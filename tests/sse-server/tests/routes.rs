@@ -334,3 +334,274 @@ async fn counter_with_after_eof_ends_the_body_cleanly() {
     assert_eq!(body, counter_event(1).as_bytes());
     assert_eq!(end, End::Clean);
 }
+
+#[tokio::test]
+async fn token_route_issues_a_new_token_per_call_and_per_tag_until_reset() {
+    let address = start().await;
+    assert_eq!(json(address, "/v1/token?tag=k").await["token"], "t1");
+    assert_eq!(json(address, "/v1/token?tag=k").await["token"], "t2");
+    assert_eq!(json(address, "/v1/token?tag=other").await["token"], "t1");
+    json(address, "/control/reset?tag=k").await;
+    assert_eq!(json(address, "/v1/token?tag=k").await["token"], "t1");
+    assert_eq!(json(address, "/log?tag=k").await, serde_json::json!([]));
+}
+
+/// The body of an OpenAI-style streaming request.
+const CHAT_REQUEST: &str =
+    r#"{"model":"test","stream":true,"messages":[{"role":"user","content":"Hi"}]}"#;
+
+/// The chunk that ends every chat completion.
+const CHAT_FINISH: &str = r#"data: {"id":"chatcmpl-test","object":"chat.completion.chunk","created":0,"model":"test","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}"#;
+
+/// `POST /v1/chat/completions{query}` with [`CHAT_REQUEST`] as JSON and `headers`.
+async fn chat(
+    address: std::net::SocketAddr,
+    query: &str,
+    headers: &[(&str, &str)],
+) -> client::Response {
+    let mut all = vec![("Content-Type", "application/json")];
+    all.extend_from_slice(headers);
+    let path = format!("/v1/chat/completions{query}");
+    request(address, "POST", &path, &all, CHAT_REQUEST.as_bytes()).await
+}
+
+/// The events of an event-stream body, each without its blank line.
+fn events(text: &str) -> Vec<&str> {
+    text.split_terminator("\n\n").collect()
+}
+
+/// The parsed JSON of a chunk event's `data:` line.
+fn chunk_json(event: &str) -> Value {
+    let data = event
+        .lines()
+        .find_map(|line| line.strip_prefix("data: "))
+        .expect("data line");
+    serde_json::from_str(data).expect("JSON chunk")
+}
+
+/// The `delta.content` of each token event (all but the finish chunk and `[DONE]`).
+fn contents(events: &[&str]) -> Vec<String> {
+    events
+        .iter()
+        .map(|event| chunk_json(event))
+        .take_while(|chunk| chunk["choices"][0]["finish_reason"].is_null())
+        .map(|chunk| {
+            chunk["choices"][0]["delta"]["content"]
+                .as_str()
+                .expect("content")
+                .to_owned()
+        })
+        .collect()
+}
+
+/// A fresh bearer token for `tag`.
+async fn token(address: std::net::SocketAddr, tag: &str) -> String {
+    let answer = json(address, &format!("/v1/token?tag={tag}")).await;
+    answer["token"].as_str().expect("token").to_owned()
+}
+
+#[tokio::test]
+async fn chat_completion_streams_the_reply_token_by_token_then_done() {
+    let address = start().await;
+    let response = chat(address, "", &[]).await;
+    assert_eq!(response.status, 200);
+    assert_eq!(response.header("content-type"), Some("text/event-stream"));
+    let (body, end) = response.chunks_until_end().await;
+    assert_eq!(end, End::Clean);
+    let text = String::from_utf8(body).expect("UTF-8");
+    assert!(text.ends_with("\n\ndata: [DONE]\n\n"), "{text:?}");
+    let events = events(&text);
+    assert_eq!(
+        events[0],
+        r#"data: {"id":"chatcmpl-test","object":"chat.completion.chunk","created":0,"model":"test","choices":[{"index":0,"delta":{"role":"assistant","content":"Hello!"},"finish_reason":null}]}"#
+    );
+    assert_eq!(
+        contents(&events),
+        ["Hello!", " How", " can", " I", " help", " you", " today?"]
+    );
+    assert_eq!(
+        contents(&events).concat(),
+        "Hello! How can I help you today?"
+    );
+    assert!(events[1..7]
+        .iter()
+        .all(|event| chunk_json(event)["choices"][0]["delta"]
+            .get("role")
+            .is_none()));
+    assert_eq!(events[7..], [CHAT_FINISH, "data: [DONE]"]);
+}
+
+#[tokio::test]
+async fn chat_reply_param_is_split_before_whitespace_and_escaped_in_json() {
+    let address = start().await;
+    let text = chat(address, "?reply=%22Hi%22%20%20there%0Anow", &[])
+        .await
+        .text()
+        .await;
+    let events = events(&text);
+    assert_eq!(contents(&events), ["\"Hi\"", "  there", "\nnow"]);
+    assert!(events[0].contains(r#""content":"\"Hi\"""#), "{}", events[0]);
+}
+
+#[tokio::test]
+async fn chat_sends_each_event_as_its_own_write_interval_ms_apart() {
+    let address = start().await;
+    let started = Instant::now();
+    let mut response = chat(address, "?reply=a%20b%20c&interval_ms=30", &[]).await;
+    let mut chunks = Vec::new();
+    while let Some(chunk) = response.chunk().await {
+        chunks.push(String::from_utf8(chunk).expect("UTF-8"));
+    }
+    // Three tokens and the finish chunk, 30 ms apart; `[DONE]` right after.
+    assert!(started.elapsed() >= Duration::from_millis(90));
+    assert_eq!(chunks.len(), 5);
+    assert!(chunks.iter().all(|chunk| events(chunk).len() == 1));
+}
+
+#[tokio::test]
+async fn chat_with_ids_resumes_after_the_last_event_id_header() {
+    let address = start().await;
+    let text = chat(address, "?ids=1", &[("Last-Event-ID", "3")])
+        .await
+        .text()
+        .await;
+    let events = events(&text);
+    let ids: Vec<&str> = events
+        .iter()
+        .filter_map(|event| event.strip_prefix("id: "))
+        .map(|rest| rest.split('\n').next().unwrap_or_default())
+        .collect();
+    assert_eq!(ids, ["4", "5", "6", "7"]);
+    assert_eq!(contents(&events), [" I", " help", " you", " today?"]);
+    assert!(chunk_json(events[0])["choices"][0]["delta"]
+        .get("role")
+        .is_none());
+    assert_eq!(events[4..], [CHAT_FINISH, "data: [DONE]"]);
+}
+
+#[tokio::test]
+async fn chat_error_after_cuts_the_connection_after_that_many_tokens() {
+    let address = start().await;
+    let (body, end) = chat(address, "?error_after=2", &[])
+        .await
+        .chunks_until_end()
+        .await;
+    let text = String::from_utf8(body).expect("UTF-8");
+    assert_eq!(contents(&events(&text)), ["Hello!", " How"]);
+    assert!(!text.contains("[DONE]"));
+    assert_eq!(end, End::Cut);
+}
+
+#[tokio::test]
+async fn chat_done_0_ends_the_body_after_the_finish_chunk() {
+    let address = start().await;
+    let (body, end) = chat(address, "?done=0", &[]).await.chunks_until_end().await;
+    let text = String::from_utf8(body).expect("UTF-8");
+    assert_eq!(events(&text).last(), Some(&CHAT_FINISH));
+    assert!(!text.contains("[DONE]"));
+    assert_eq!(end, End::Clean);
+}
+
+#[tokio::test]
+async fn chat_auth_without_a_token_answers_401_json() {
+    let address = start().await;
+    let response = chat(address, "?auth=1&tag=a0", &[]).await;
+    assert_eq!(response.status, 401);
+    assert_eq!(response.header("content-type"), Some("application/json"));
+    assert_eq!(
+        response.text().await,
+        r#"{"error":{"message":"invalid token","type":"invalid_request_error"}}"#
+    );
+}
+
+#[tokio::test]
+async fn chat_auth_accepts_only_the_latest_token_of_the_tag() {
+    let address = start().await;
+    let first = format!("Bearer {}", token(address, "a1").await);
+    let response = chat(address, "?auth=1&tag=a1", &[("Authorization", &first)]).await;
+    assert_eq!(response.status, 200);
+    assert!(response.text().await.ends_with("data: [DONE]\n\n"));
+    let second = format!("Bearer {}", token(address, "a1").await);
+    let old = chat(address, "?auth=1&tag=a1", &[("Authorization", &first)]).await;
+    assert_eq!(old.status, 401);
+    let new = chat(address, "?auth=1&tag=a1", &[("Authorization", &second)]).await;
+    assert_eq!(new.status, 200);
+}
+
+#[tokio::test]
+async fn chat_auth_rejects_an_expired_token_until_a_new_one_is_issued() {
+    let address = start().await;
+    let first = format!("Bearer {}", token(address, "a2").await);
+    json(address, "/control/expire-token?tag=a2").await;
+    let expired = chat(address, "?auth=1&tag=a2", &[("Authorization", &first)]).await;
+    assert_eq!(expired.status, 401);
+    let second = format!("Bearer {}", token(address, "a2").await);
+    assert_eq!(second, "Bearer t2");
+    let renewed = chat(address, "?auth=1&tag=a2", &[("Authorization", &second)]).await;
+    assert_eq!(renewed.status, 200);
+}
+
+#[tokio::test]
+async fn chat_rejects_a_body_that_is_not_json_with_400() {
+    let address = start().await;
+    let headers = [("Content-Type", "application/json")];
+    let response = request(address, "POST", "/v1/chat/completions", &headers, b"{nope").await;
+    assert_eq!(response.status, 400);
+    assert_eq!(response.header("content-type"), Some("text/plain"));
+    assert!(response.text().await.starts_with("body: not JSON"));
+}
+
+#[tokio::test]
+async fn chat_log_records_the_post_with_its_body_authorization_and_last_event_id() {
+    let address = start().await;
+    let bearer = format!("Bearer {}", token(address, "cl").await);
+    let headers = [("Authorization", bearer.as_str()), ("Last-Event-ID", "5")];
+    chat(address, "?tag=cl&auth=1&ids=1", &headers)
+        .await
+        .body()
+        .await;
+    let log = json(address, "/log?tag=cl").await;
+    assert_eq!(log.as_array().expect("log").len(), 1, "{log}");
+    assert_eq!(log[0]["method"], "POST");
+    assert_eq!(log[0]["path"], "/v1/chat/completions");
+    assert_eq!(log[0]["body"], CHAT_REQUEST);
+    assert_eq!(log[0]["headers"]["authorization"], "Bearer t1");
+    assert_eq!(log[0]["headers"]["content-type"], "application/json");
+    assert_eq!(log[0]["last_event_id"], "5");
+    assert_eq!(log[0]["status"], 200);
+}
+
+#[tokio::test]
+async fn chat_preflight_allows_authorization_and_content_type_cross_origin() {
+    let address = start().await;
+    let headers = [
+        ("Origin", "http://127.0.0.1:9"),
+        ("Access-Control-Request-Method", "POST"),
+        (
+            "Access-Control-Request-Headers",
+            "authorization, content-type",
+        ),
+    ];
+    let path = "/v1/chat/completions?tag=cp";
+    let response = request(address, "OPTIONS", path, &headers, b"").await;
+    assert_eq!(response.status, 204);
+    assert_eq!(
+        response.header("access-control-allow-headers"),
+        Some("authorization, content-type")
+    );
+    assert_eq!(
+        response.header("access-control-allow-origin"),
+        Some("http://127.0.0.1:9")
+    );
+    assert_eq!(json(address, "/stats?tag=cp").await["total"], 0);
+}
+
+#[tokio::test]
+async fn chat_answers_an_armed_failure_with_its_status_and_retry_after() {
+    let address = start().await;
+    json(address, "/control/fail?tag=cf&status=429&retry_after=2").await;
+    let limited = chat(address, "?tag=cf", &[]).await;
+    assert_eq!(limited.status, 429);
+    assert_eq!(limited.header("retry-after"), Some("2"));
+    assert_eq!(chat(address, "?tag=cf", &[]).await.status, 200);
+}
