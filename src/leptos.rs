@@ -124,8 +124,9 @@ where
         Ok(source) => {
             let (handle, registration) = AbortHandle::new_pair();
             abort.set_value(Some(handle.clone()));
+            let closed = handle.clone();
             on_cleanup(move || handle.abort());
-            let task = drive(source, writers, options);
+            let task = drive(source, writers, options, closed);
             leptos::task::spawn_local(async move {
                 // Aborted: the stream is dropped with the task, which closes the connection.
                 let _ = Abortable::new(task, registration).await;
@@ -146,9 +147,15 @@ fn in_browser() -> bool {
         && Owner::current_shared_context().is_none_or(|context| context.is_browser())
 }
 
-/// Reads `source` to its end into the signals; returns early once they are disposed.
-async fn drive<T>(mut source: EventSource<T>, out: Writers<T>, mut options: UseSseOptions<T>)
-where
+/// Reads `source` to its end into the signals; returns early once they are disposed, or
+/// once `closed` is aborted: [`UseSse::close`] may be called from `on_message` while items
+/// that arrived together are still being read, and none of them may be written after it.
+async fn drive<T>(
+    mut source: EventSource<T>,
+    out: Writers<T>,
+    mut options: UseSseOptions<T>,
+    closed: AbortHandle,
+) where
     T: Clone + Send + Sync + 'static,
 {
     let history_size = options.history_size();
@@ -175,6 +182,11 @@ where
             }
             Err(err) => out.error.try_set(Some(err)).is_none(),
         };
+        if closed.is_aborted() {
+            // Closed from `on_message`, which has set the state: returning drops the stream,
+            // which closes the connection now.
+            return;
+        }
         // The state only changes as items arrive, so one look after each is enough.
         let now = source.state();
         if !written || (now != shown && out.state.try_set(now).is_some()) {

@@ -163,6 +163,7 @@ where
                         on_message,
                         options.history_size(),
                         rerender,
+                        handle.clone(),
                     );
                     yew::platform::spawn_local(async move {
                         // Aborted: the stream is dropped with the task, which closes the connection.
@@ -194,18 +195,25 @@ where
     }
 }
 
-/// Reads `source` to its end into `snapshot`, re-rendering after each item.
+/// Reads `source` to its end into `snapshot`, re-rendering after each item. Returns at
+/// once when `closed` is aborted: [`UseSseHandle::close`] may be called from `on_message`
+/// while items that arrived together are still being read, and none may be written after it.
 async fn drive<T: Clone>(
     mut source: EventSource<T>,
     snapshot: Rc<RefCell<Snapshot<T>>>,
     on_message: LatestOnMessage<T>,
     history_size: usize,
     rerender: UseForceUpdateHandle,
+    closed: AbortHandle,
 ) {
     while let Some(item) = source.next().await {
         if let Ok(Event::Message(message)) = &item {
-            if let Some(on_message) = on_message.borrow_mut().as_mut() {
-                on_message(message);
+            // Taken out while it runs: a render it causes (by `close()`, say) stores the
+            // latest render's callback in the same cell.
+            let callback = on_message.borrow_mut().take();
+            if let Some(mut callback) = callback {
+                callback(message);
+                on_message.borrow_mut().get_or_insert(callback);
             }
         }
         {
@@ -220,6 +228,11 @@ async fn drive<T: Clone>(
                     snapshot.message = Some(message);
                 }
                 Err(err) => snapshot.error = Some(err),
+            }
+            if closed.is_aborted() {
+                // Closed from `on_message`, which has set the state and re-renders: returning
+                // drops the stream, which closes the connection now.
+                return;
             }
             // The state only changes as items arrive, so one look after each is enough.
             snapshot.state = source.state();

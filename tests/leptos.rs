@@ -235,3 +235,57 @@ async fn an_invalid_url_is_an_error_and_a_closed_state() {
     until("the page to show it", || text(&root, "state") == "Closed").await;
     drop(app);
 }
+
+#[wasm_bindgen_test]
+async fn close_inside_on_message_stops_delivery_at_once() {
+    // 500 events arrive in one burst: close() at the third must stop the rest, already read
+    // from the network or not.
+    for transport in [Transport::EventSource, Transport::Fetch] {
+        let tag = unique_tag("leptos-close-inside");
+        let seen = Seen::default();
+        let slot: RwSignal<Option<UseSse<Seq>>> = RwSignal::new(None);
+        let root = fresh_root();
+        let app = mount_to(root.clone(), {
+            let url = url(&format!("/counter?count=500&tag={tag}"));
+            let seen = Rc::clone(&seen);
+            move || {
+                let sink = Rc::clone(&seen);
+                let options = UseSseOptions::default()
+                    .configure(move |builder| builder.transport(transport))
+                    .history(10)
+                    .on_message(move |message: &wasm_sse::Message<Seq>| {
+                        sink.borrow_mut().push(message.data.seq);
+                        if message.data.seq == 3 {
+                            slot.get_untracked().expect("the hook ran").close();
+                        }
+                    });
+                let feed = use_sse::<Seq>(&url, options);
+                slot.set(Some(feed));
+                view! { <Feed feed /> }
+            }
+        });
+        let feed = slot.get_untracked().expect("the component ran");
+
+        assert_all_closed(&tag).await;
+        until("the page to show it closed", || {
+            text(&root, "state") == "Closed"
+        })
+        .await;
+        assert_eq!(*seen.borrow(), [1, 2, 3], "{transport:?}");
+        assert_eq!(feed.received.get_untracked(), 3, "{transport:?}");
+        let history: Vec<_> = feed
+            .history
+            .get_untracked()
+            .iter()
+            .map(|message| message.data.seq)
+            .collect();
+        assert_eq!(history, [1, 2, 3], "{transport:?}");
+        assert_eq!(feed.state.get_untracked(), ConnectionState::Closed);
+        assert_eq!(
+            get(&format!("/stats?tag={tag}")).await["total"],
+            1,
+            "{transport:?}: no reconnect after close"
+        );
+        drop(app);
+    }
+}

@@ -28,6 +28,8 @@ struct Probe {
     seen: RefCell<Vec<u64>>,
     states: RefCell<Vec<ConnectionState>>,
     errors: RefCell<Vec<Option<Error>>>,
+    /// `on_message` closes the feed at the message of this `seq`.
+    close_at: std::cell::Cell<Option<u64>>,
 }
 
 impl Probe {
@@ -67,8 +69,13 @@ fn App(props: &AppProps) -> Html {
 fn Feed(props: &AppProps) -> Html {
     let probe = Rc::clone(&props.probe);
     let sink = Rc::clone(&probe);
-    let options = (props.configure)(UseSseOptions::default())
-        .on_message(move |message: &Message<Seq>| sink.seen.borrow_mut().push(message.data.seq));
+    let options =
+        (props.configure)(UseSseOptions::default()).on_message(move |message: &Message<Seq>| {
+            sink.seen.borrow_mut().push(message.data.seq);
+            if sink.close_at.get() == Some(message.data.seq) {
+                sink.feed().close();
+            }
+        });
     let feed = use_sse::<Seq>(&props.url, options);
     let state = feed.state();
     if probe.states.borrow().last() != Some(&state) {
@@ -260,4 +267,49 @@ async fn an_invalid_url_is_an_error_and_a_closed_state() {
     );
     assert_eq!(feed.received(), 0);
     app.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn close_inside_on_message_stops_delivery_at_once() {
+    // 500 events arrive in one burst: close() at the third must stop the rest, already read
+    // from the network or not.
+    let transports: [(Transport, Configure); 2] = [
+        (Transport::EventSource, |options| options.history(10)),
+        (Transport::Fetch, |options| {
+            options
+                .history(10)
+                .configure(|builder| builder.transport(Transport::Fetch))
+        }),
+    ];
+    for (transport, configure) in transports {
+        let tag = unique_tag("yew-close-inside");
+        let props = props(&format!("/counter?count=500&tag={tag}"), configure);
+        let probe = Rc::clone(&props.probe);
+        probe.close_at.set(Some(3));
+        let (app, root) = mount(props);
+
+        assert_all_closed(&tag).await;
+        until("the page to show it closed", || {
+            text(&root, "state") == "Closed"
+        })
+        .await;
+        let feed = probe.feed();
+        assert_eq!(*probe.seen.borrow(), [1, 2, 3], "{transport:?}");
+        assert_eq!(feed.received(), 3, "{transport:?}");
+        let history: Vec<_> = feed.history().iter().map(|m| m.data.seq).collect();
+        assert_eq!(history, [1, 2, 3], "{transport:?}");
+        assert_eq!(feed.state(), ConnectionState::Closed, "{transport:?}");
+        assert_eq!(
+            probe.states.borrow().last(),
+            Some(&ConnectionState::Closed),
+            "{transport:?}: {:?}",
+            probe.states.borrow()
+        );
+        assert_eq!(
+            get(&format!("/stats?tag={tag}")).await["total"],
+            1,
+            "{transport:?}: no reconnect after close"
+        );
+        app.destroy();
+    }
 }
