@@ -52,6 +52,13 @@ use smol_str::SmolStr;
 
 const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
 
+/// The most items dropped [`Feed`]s leave in the parser.
+const KEPT_ITEMS: usize = 1024;
+
+/// The data and event type bytes dropped [`Feed`]s leave in the parser, when the maximum event
+/// size is smaller (with a larger one, that size: one event always fits).
+const KEPT_BYTES: usize = 64 * 1024;
+
 /// An incremental parser of `text/event-stream` bodies.
 ///
 /// Feed it each chunk of a response with [`feed`](Parser::feed) and call
@@ -78,6 +85,8 @@ pub struct Parser {
     retry: Option<Duration>,
     /// Items parsed when a [`Feed`] was dropped before it was exhausted.
     queued: VecDeque<Result<ParsedEvent, ParseError>>,
+    /// The data and event type bytes of `queued`.
+    queued_bytes: usize,
 }
 
 /// The fields the spec interprets; any other is ignored.
@@ -143,6 +152,7 @@ impl Parser {
             last_event_id: SmolStr::default(),
             retry: None,
             queued: VecDeque::new(),
+            queued_bytes: 0,
         }
     }
 
@@ -167,9 +177,16 @@ impl Parser {
     /// events it completes.
     ///
     /// Parsing is lazy: the chunk is parsed as the iterator is advanced, so a consumer that
-    /// stops early pays for nothing more. Dropping the iterator early loses nothing either: the
-    /// rest of the chunk is then parsed at once and its items are kept in the parser, to be
-    /// yielded first by the next call to `feed` (`feed(&[])` yields just them).
+    /// stops early pays for nothing more. Dropping the iterator early loses nothing either,
+    /// within a bound: the rest of the chunk is then parsed at once and its items are kept in
+    /// the parser, to be yielded first by the next call to `feed` (`feed(&[])` yields just them).
+    ///
+    /// So that memory stays bounded when feeds are dropped unread again and again, the parser
+    /// keeps at most 1,024 items, and at most 64 KiB of their data and event types (or the
+    /// [maximum event size](Parser::with_max_event_size), when larger). The first item of a
+    /// dropped feed that does not fit is discarded, with every later item of its chunk. The
+    /// chunk is still parsed to its end, so the last event ID, the reconnection time and the
+    /// event in progress are as if the items had been read.
     ///
     /// An `Err` item reports an event that was discarded for exceeding the
     /// [maximum event size](Parser::with_max_event_size); parsing goes on after it.
@@ -538,8 +555,9 @@ impl fmt::Debug for Parser {
 /// The events of one chunk, returned by [`Parser::feed`].
 ///
 /// Parses lazily as it is advanced; dropping it before the end parses the rest of the chunk
-/// and keeps its items in the parser for the next [`feed`](Parser::feed).
-#[must_use = "a chunk's events are kept in the parser until the next `feed` if not iterated"]
+/// and keeps its items in the parser for the next [`feed`](Parser::feed), within the bound
+/// that `feed` describes: past it, the rest of the chunk's items are discarded.
+#[must_use = "a chunk's events are kept in the parser, up to a bound, until the next `feed` if not iterated"]
 pub struct Feed<'a> {
     parser: &'a mut Parser,
     chunk: &'a [u8],
@@ -551,6 +569,7 @@ impl Iterator for Feed<'_> {
 
     fn next(&mut self) -> Option<Self::Item> {
         if let Some(item) = self.parser.queued.pop_front() {
+            self.parser.queued_bytes -= kept_bytes(&item);
             return Some(item);
         }
         self.parser.parse(self.chunk, &mut self.pos)
@@ -561,10 +580,26 @@ impl std::iter::FusedIterator for Feed<'_> {}
 
 impl Drop for Feed<'_> {
     fn drop(&mut self) {
-        while let Some(item) = self.parser.parse(self.chunk, &mut self.pos) {
-            self.parser.queued.push_back(item);
+        let parser = &mut *self.parser;
+        let byte_limit = parser.max_event_size.max(KEPT_BYTES);
+        let mut fits = true;
+        while let Some(item) = parser.parse(self.chunk, &mut self.pos) {
+            let bytes = kept_bytes(&item);
+            fits = fits
+                && parser.queued.len() < KEPT_ITEMS
+                && parser.queued_bytes + bytes <= byte_limit;
+            if fits {
+                parser.queued_bytes += bytes;
+                parser.queued.push_back(item);
+            }
         }
     }
+}
+
+/// What an item kept in the parser counts towards the bound on kept bytes.
+fn kept_bytes(item: &Result<ParsedEvent, ParseError>) -> usize {
+    item.as_ref()
+        .map_or(0, |event| event.data.len() + event.event_type.len())
 }
 
 impl fmt::Debug for Feed<'_> {

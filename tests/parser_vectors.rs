@@ -1050,6 +1050,69 @@ fn a_feed_never_iterated_keeps_its_events_for_the_next_feed() {
 }
 
 #[test]
+fn feeds_dropped_unread_keep_at_most_1024_items() {
+    let mut parser = Parser::new();
+    let chunk = "data: x\n\n".repeat(100);
+    for _ in 0..1000 {
+        drop(parser.feed(chunk.as_bytes()));
+    }
+    let kept = feed_all(&mut parser, &[]);
+    assert_eq!(
+        kept.len(),
+        1024,
+        "items kept from 1000 chunks of 100 events"
+    );
+    assert!(kept.iter().all(|item| *item == message("x", "")));
+    assert_eq!(
+        feed_all(&mut parser, b"data: next\n\n"),
+        [message("next", "")]
+    );
+}
+
+#[test]
+fn feeds_dropped_unread_keep_at_most_64_kib_of_data_past_a_smaller_limit() {
+    let mut parser = Parser::with_max_event_size(1024);
+    let event = format!("data: {}\n\n", "x".repeat(1000));
+    for _ in 0..1000 {
+        drop(parser.feed(event.as_bytes()));
+    }
+    let kept: usize = parser
+        .feed(&[])
+        .map(|item| item.map_or(0, |event| event.data().len()))
+        .sum();
+    // 65 events of 1000 bytes fit in 64 KiB.
+    assert_eq!(kept, 65 * 1000, "bytes kept from 1000 events of 1000 bytes");
+}
+
+#[test]
+fn feeds_dropped_unread_keep_one_limit_of_data_past_a_larger_limit() {
+    let mut parser = Parser::with_max_event_size(100_000);
+    let event = format!("data: {}\n\n", "x".repeat(30_000));
+    for _ in 0..10 {
+        drop(parser.feed(event.as_bytes()));
+    }
+    assert_eq!(
+        parser.feed(&[]).count(),
+        3,
+        "events of 30,000 bytes kept within 100,000"
+    );
+}
+
+#[test]
+fn the_rest_of_a_chunk_that_does_not_fit_is_discarded_but_still_parsed() {
+    let mut parser = Parser::with_max_event_size(16);
+    let chunk = "data: x\n\n".repeat(1024);
+    drop(parser.feed(chunk.as_bytes()));
+    drop(parser.feed(b"id: 7\ndata: y\n\nretry: 5\ndata: half"));
+    let kept = feed_all(&mut parser, &[]);
+    assert_eq!(kept.len(), 1024);
+    assert!(kept.iter().all(|item| *item == message("x", "")));
+    assert_eq!(parser.last_event_id(), "7");
+    assert_eq!(parser.retry(), Some(Duration::from_millis(5)));
+    assert_eq!(feed_all(&mut parser, b"\n\n"), [message("half", "7")]);
+}
+
+#[test]
 fn events_kept_from_a_dropped_feed_survive_finish() {
     let mut parser = Parser::new();
     drop(parser.feed(b"id: 1\ndata: 1\n\ndata: cut"));
