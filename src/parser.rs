@@ -89,6 +89,9 @@ pub struct Parser {
     queued_bytes: usize,
 }
 
+/// The names of the fields the spec interprets.
+const FIELD_NAMES: [&[u8]; 4] = [b"data", b"event", b"id", b"retry"];
+
 /// The fields the spec interprets; any other is ignored.
 #[derive(Debug, Clone, Copy)]
 enum Field {
@@ -103,8 +106,8 @@ enum Field {
 enum Mode {
     /// A line to interpret.
     Line,
-    /// The rest of a comment line, skipped without buffering.
-    Comment,
+    /// The rest of a comment line or of an unknown field's line, skipped without buffering.
+    SkipLine,
     /// The rest of an event that exceeded the size limit, skipped up to its blank line.
     /// `line_start` is true when the next byte starts a line.
     Discard { line_start: bool },
@@ -123,8 +126,12 @@ impl Parser {
     ///
     /// The size of the event in progress is the length of its data buffer (each `data` value
     /// plus one byte for its line feed) and of its event type, both as decoded UTF-8, plus the
-    /// raw bytes received so far of the line being read, without its line end. Comment lines
-    /// do not count: they are skipped without being buffered, whatever their length.
+    /// raw bytes received so far of the `data`, `event`, `id` or `retry` line being read,
+    /// without its line end. Comment lines and the lines of other fields do not count: the
+    /// spec ignores them, so they are skipped without being buffered, whatever their length.
+    /// A line is known to be another field's as soon as its first bytes cannot start one of
+    /// those four names followed by `:` or the line end, so a field name of any length, with
+    /// or without a colon after it, is skipped too (after at most 5 bytes buffered).
     ///
     /// When that size would exceed the limit, the event is discarded: the parser yields one
     /// [`ParseError::EventTooLarge`], then skips every byte up to the blank line that ends the
@@ -245,10 +252,15 @@ impl Parser {
         self.last_event_id.as_str()
     }
 
-    /// The bytes buffered for the event in progress, as the size limit counts them.
+    /// The bytes buffered for the event in progress, as the size limit counts them: a line
+    /// whose field name is not yet decided (at most 5 bytes) is not counted until it is.
     #[doc(hidden)]
     pub fn buffered_len(&self) -> usize {
-        self.line.len() + self.data.len() + self.event_type.len()
+        let line = match classify_name(&self.line, &[]) {
+            Name::Undecided => 0,
+            Name::Known | Name::Unknown => self.line.len(),
+        };
+        line + self.data.len() + self.event_type.len()
     }
 
     /// The capacity allocated for the buffers that [`buffered_len`](Parser::buffered_len) counts.
@@ -310,7 +322,7 @@ impl Parser {
                         return item;
                     }
                 }
-                Mode::Comment => self.mode = Mode::Line,
+                Mode::SkipLine => self.mode = Mode::Line,
                 Mode::Discard { line_start } => {
                     if line_start && line.is_empty() {
                         // The blank line that ends the discarded event.
@@ -343,26 +355,45 @@ impl Parser {
     /// Keeps `tail`, the start of a line the chunk does not end.
     fn buffer_tail(&mut self, tail: &[u8]) -> Option<ParseError> {
         match self.mode {
-            Mode::Line if self.line.is_empty() && tail[0] == b':' => self.mode = Mode::Comment,
-            Mode::Line => {
-                if self.exceeds_limit(self.line.len() + tail.len()) {
+            Mode::Line if self.line.is_empty() && tail[0] == b':' => self.mode = Mode::SkipLine,
+            Mode::Line => match classify_name(&self.line, tail) {
+                Name::Unknown => {
                     self.line.clear();
-                    return Some(self.discard_event(false));
+                    self.mode = Mode::SkipLine;
                 }
-                let extra = self.growth(self.line.len(), self.line.capacity(), tail.len());
-                self.line.reserve_exact(extra);
-                self.line.extend_from_slice(tail);
-            }
-            Mode::Comment => {}
+                // At most 5 bytes, held uncounted until the name is decided.
+                Name::Undecided => self.line.extend_from_slice(tail),
+                Name::Known => return self.buffer_known_tail(tail),
+            },
+            Mode::SkipLine => {}
             Mode::Discard { .. } => self.mode = Mode::Discard { line_start: false },
         }
         None
     }
 
+    /// Keeps `tail`, the start of (or more of) a known field's line, within the limit.
+    fn buffer_known_tail(&mut self, tail: &[u8]) -> Option<ParseError> {
+        if self.exceeds_limit(self.line.len() + tail.len()) {
+            self.line.clear();
+            return Some(self.discard_event(false));
+        }
+        let extra = self.growth(self.line.len(), self.line.capacity(), tail.len());
+        self.line.reserve_exact(extra);
+        self.line.extend_from_slice(tail);
+        None
+    }
+
     /// Interprets the line made of the buffered bytes and `end`.
     fn interpret_buffered_line(&mut self, end: &[u8]) -> Option<Result<ParsedEvent, ParseError>> {
-        // A buffered line is neither empty nor a comment: check its size before growing it.
-        if self.exceeds_limit(self.line.len() + end.len()) {
+        // A buffered line is neither empty nor a comment. An unknown field's is not limited;
+        // an undecided name is at most 5 bytes and `interpret_line` decides it.
+        let name = classify_name(&self.line, end);
+        if name == Name::Unknown {
+            self.line.clear();
+            return None;
+        }
+        // Check the size of a known field's line before growing it.
+        if name == Name::Known && self.exceeds_limit(self.line.len() + end.len()) {
             self.line.clear();
             return Some(Err(self.discard_event(true)));
         }
@@ -383,9 +414,6 @@ impl Parser {
         if first == b':' {
             return None;
         }
-        if self.exceeds_limit(line.len()) {
-            return Some(Err(self.discard_event(true)));
-        }
         let (field, rest) = match first {
             b'd' if line.starts_with(b"data") => (Field::Data, &line[4..]),
             b'i' if line.starts_with(b"id") => (Field::Id, &line[2..]),
@@ -398,6 +426,9 @@ impl Parser {
             Some((b':', value)) => value.strip_prefix(b" ").unwrap_or(value),
             Some(_) => return None, // a longer, unknown name such as `data_5`
         };
+        if self.exceeds_limit(line.len()) {
+            return Some(Err(self.discard_event(true)));
+        }
         match field {
             Field::Data => match std::str::from_utf8(value) {
                 Ok(value) => self.push_data(value),
@@ -522,6 +553,36 @@ impl Parser {
         };
         self.event_type.clear();
         event_type
+    }
+}
+
+/// What the first bytes of a line that is not a comment tell of its field name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Name {
+    /// `data`, `event`, `id` or `retry`, followed by `:`.
+    Known,
+    /// Any other name: the line is ignored.
+    Unknown,
+    /// At most 5 bytes without a colon that start one of the known names: the line end or
+    /// the next byte decides.
+    Undecided,
+}
+
+/// Classifies the line starting with `start` then `more` (its first bytes, or all of it) by
+/// its first 6 bytes, which tell since the longest known name has 5.
+fn classify_name(start: &[u8], more: &[u8]) -> Name {
+    let mut head = [0; 6];
+    let from_start = start.len().min(head.len());
+    head[..from_start].copy_from_slice(&start[..from_start]);
+    let from_more = more.len().min(head.len() - from_start);
+    head[from_start..from_start + from_more].copy_from_slice(&more[..from_more]);
+    let head = &head[..from_start + from_more];
+    match head.iter().position(|&byte| byte == b':') {
+        Some(colon) if FIELD_NAMES.contains(&&head[..colon]) => Name::Known,
+        None if head.len() < 6 && FIELD_NAMES.iter().any(|name| name.starts_with(head)) => {
+            Name::Undecided
+        }
+        _ => Name::Unknown,
     }
 }
 

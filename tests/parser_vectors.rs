@@ -823,7 +823,8 @@ fn default_max_event_size_is_4_mib() {
 #[test]
 fn stream_without_line_end_yields_one_error_and_bounded_memory() {
     const LIMIT: usize = 1024;
-    let stream = vec![b'a'; 10 * 1024 * 1024];
+    let mut stream = b"data: ".to_vec();
+    stream.extend(vec![b'a'; 10 * 1024 * 1024]);
     for size in [1, 7, 1000, 1024, 1025, 4096, 65536, stream.len()] {
         let mut parser = Parser::with_max_event_size(LIMIT);
         let mut items = Vec::new();
@@ -927,6 +928,67 @@ fn comments_are_not_limited() {
             .collect();
         assert_eq!(items, [message("ok", "")], "chunks of {size}");
         assert_eq!(parser.buffered_len(), 0);
+    }
+}
+
+/// Feeds `stream` then `data: ok` in chunks of each size at a 1 KiB limit; asserts that only
+/// `ok` comes out and that the buffers stay within the limit after every chunk.
+fn check_skipped_without_limit(stream: &[u8]) {
+    const LIMIT: usize = 1024;
+    for size in [1, 7, 1000, 1024, 1025, 65536, stream.len()] {
+        let mut parser = Parser::with_max_event_size(LIMIT);
+        let mut items = Vec::new();
+        for chunk in stream.chunks(size) {
+            items.extend(feed_all(&mut parser, chunk));
+            assert!(parser.buffered_len() <= LIMIT, "chunks of {size}");
+            assert!(parser.buffered_capacity() <= LIMIT, "chunks of {size}");
+        }
+        items.extend(feed_all(&mut parser, b"\ndata: ok\n\n"));
+        assert_eq!(items, [message("ok", "")], "chunks of {size}");
+    }
+}
+
+#[test]
+fn an_unknown_field_is_not_limited() {
+    let mut stream = b"foo: ".to_vec();
+    stream.extend(vec![b'x'; 10 * 1024 * 1024]);
+    check_skipped_without_limit(&stream);
+}
+
+#[test]
+fn a_field_name_longer_than_the_limit_is_an_unknown_field() {
+    check_skipped_without_limit(&vec![b'x'; 10 * 1024 * 1024]);
+}
+
+#[test]
+fn a_known_name_run_on_into_a_longer_one_is_an_unknown_field() {
+    let mut stream = b"data".to_vec();
+    stream.extend(vec![b'x'; 10 * 1024 * 1024]);
+    check_skipped_without_limit(&stream);
+}
+
+#[test]
+fn a_field_name_is_limited_only_once_it_is_known() {
+    // `data0` is an unknown field, `data` a known one: at a limit of 0, only `data` is too
+    // large, even when the line arrives one byte at a time and `d` could start either.
+    for (body, expected) in [
+        (&b"data0\n\n"[..], vec![]),
+        (b"data\n\n", vec![too_large(0)]),
+    ] {
+        for size in [1, 2, body.len()] {
+            let mut parser = Parser::with_max_event_size(0);
+            let mut items = Vec::new();
+            for chunk in body.chunks(size) {
+                items.extend(feed_all(&mut parser, chunk));
+                assert_eq!(parser.buffered_len(), 0, "chunks of {size}");
+            }
+            assert_eq!(
+                items,
+                expected,
+                "{:?} in chunks of {size}",
+                body.escape_ascii()
+            );
+        }
     }
 }
 
