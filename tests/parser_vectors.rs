@@ -1004,21 +1004,6 @@ fn an_oversized_event_cut_by_end_of_stream_does_not_affect_the_next_connection()
 }
 
 #[test]
-fn one_byte_chunks_take_linear_time() {
-    // Quadratic work on a 1 MiB line would not finish in any reasonable time.
-    let mut stream = b"data: ".to_vec();
-    stream.extend(vec![b'x'; 1024 * 1024]);
-    stream.extend(b"\n\n");
-    let mut parser = Parser::new();
-    let mut events = Vec::new();
-    for byte in stream.chunks(1) {
-        events.extend(parser.feed(byte));
-    }
-    assert_eq!(events.len(), 1);
-    assert_eq!(events[0].as_ref().map(|e| e.data().len()), Ok(1024 * 1024));
-}
-
-#[test]
 fn crlf_split_across_chunks_is_one_line_end() {
     let mut parser = Parser::new();
     let mut items = feed_all(&mut parser, b"data: a\r");
