@@ -34,6 +34,11 @@ pub const DEFAULT_CAPACITY: usize = 16 * 1024;
 /// A bounded FIFO of stream items with a waker, filled by callbacks and drained by `poll_next`.
 #[derive(Debug)]
 pub(crate) struct Buffer {
+    /// The items before the oldest message, delivered first: control items and lag markers.
+    /// [`Overflow::DropOldest`] moves them here as it reaches them, so that finding the
+    /// oldest message and dropping it are O(1) amortised, however many control items wait.
+    settled: VecDeque<Result<Event, Error>>,
+    /// The items after `settled`, oldest first.
     items: VecDeque<Result<Event, Error>>,
     capacity: usize,
     overflow: Overflow,
@@ -42,6 +47,9 @@ pub(crate) struct Buffer {
     /// The stream has ended: nothing more is accepted once the queue is drained.
     ended: bool,
     waker: Option<Waker>,
+    /// Items visited or moved by `DropOldest`, to test that a push does bounded work.
+    #[cfg(test)]
+    visits: usize,
 }
 
 /// What the buffer asks of its transport after a push.
@@ -53,16 +61,23 @@ pub(crate) enum Pushed {
     Overflowed,
 }
 
+fn is_message(item: &Result<Event, Error>) -> bool {
+    matches!(item, Ok(Event::Message(_)))
+}
+
 impl Buffer {
     /// An empty buffer; `capacity` is raised to at least 1.
     pub(crate) fn new(capacity: usize, overflow: Overflow) -> Self {
         Buffer {
+            settled: VecDeque::new(),
             items: VecDeque::new(),
             capacity: capacity.max(1),
             overflow,
             messages: 0,
             ended: false,
             waker: None,
+            #[cfg(test)]
+            visits: 0,
         }
     }
 
@@ -72,7 +87,7 @@ impl Buffer {
             return Pushed::Ok;
         }
         let mut pushed = Pushed::Ok;
-        let is_message = matches!(item, Ok(Event::Message(_)));
+        let is_message = is_message(&item);
         if is_message && self.messages >= self.capacity {
             match self.overflow {
                 Overflow::Fail => {
@@ -84,12 +99,15 @@ impl Buffer {
                 }
                 Overflow::DropOldest => {
                     self.drop_oldest_message();
+                    self.messages += 1;
                     self.items.push_back(item);
                 }
-                Overflow::DropNewest => match self.items.back_mut() {
-                    Some(Err(Error::Lagged { skipped })) => *skipped += 1,
-                    _ => self.items.push_back(Err(Error::Lagged { skipped: 1 })),
-                },
+                Overflow::DropNewest => {
+                    match self.items.back_mut().or_else(|| self.settled.back_mut()) {
+                        Some(Err(Error::Lagged { skipped })) => *skipped += 1,
+                        _ => self.items.push_back(Err(Error::Lagged { skipped: 1 })),
+                    }
+                }
             }
         } else {
             self.messages += usize::from(is_message);
@@ -100,23 +118,24 @@ impl Buffer {
     }
 
     /// Replaces the oldest message with a lag marker, or counts it in the marker before it.
+    ///
+    /// The items before it move to `settled` (each item moves at most once), and the marker
+    /// is the last of `settled`, where the next drop finds it.
     fn drop_oldest_message(&mut self) {
-        let Some(index) = self
-            .items
-            .iter()
-            .position(|item| matches!(item, Ok(Event::Message(_))))
-        else {
-            return;
-        };
-        match index
-            .checked_sub(1)
-            .and_then(|before| self.items.get_mut(before))
-        {
-            Some(Err(Error::Lagged { skipped })) => {
-                *skipped += 1;
-                self.items.remove(index);
+        while let Some(item) = self.items.pop_front() {
+            #[cfg(test)]
+            {
+                self.visits += 1;
             }
-            _ => self.items[index] = Err(Error::Lagged { skipped: 1 }),
+            if is_message(&item) {
+                self.messages -= 1;
+                match self.settled.back_mut() {
+                    Some(Err(Error::Lagged { skipped })) => *skipped += 1,
+                    _ => self.settled.push_back(Err(Error::Lagged { skipped: 1 })),
+                }
+                return;
+            }
+            self.settled.push_back(item);
         }
     }
 
@@ -135,8 +154,11 @@ impl Buffer {
         waker: &Waker,
     ) -> std::task::Poll<Option<Result<Event, Error>>> {
         use std::task::Poll;
+        if let Some(item) = self.settled.pop_front() {
+            return Poll::Ready(Some(item));
+        }
         if let Some(item) = self.items.pop_front() {
-            self.messages -= usize::from(matches!(item, Ok(Event::Message(_))));
+            self.messages -= usize::from(is_message(&item));
             return Poll::Ready(Some(item));
         }
         if self.ended {
@@ -215,6 +237,85 @@ mod tests {
                 message(5)
             ]
         );
+    }
+
+    #[test]
+    fn drop_oldest_does_constant_work_per_push_amortised() {
+        // Nobody reads; a reconnect (a control item) comes every 10 messages.
+        const CAPACITY: usize = 10_000;
+        let mut buffer = Buffer::new(CAPACITY, Overflow::DropOldest);
+        let mut pushes = 0;
+        for n in 0..(CAPACITY + 100_000) as u32 {
+            buffer.push(message(n));
+            pushes += 1;
+            if n % 10 == 0 {
+                buffer.push(Ok(Event::Open));
+                pushes += 1;
+            }
+            assert!(
+                buffer.visits <= 4 * pushes,
+                "{} items visited for {pushes} pushes",
+                buffer.visits
+            );
+        }
+        assert_eq!(buffer.messages, CAPACITY);
+    }
+
+    /// The drop-oldest policy written plainly: find the oldest message, replace it with a lag
+    /// marker or count it in the marker just before it.
+    fn drop_oldest_model(
+        items: &mut VecDeque<Result<Event, Error>>,
+        capacity: usize,
+        item: Result<Event, Error>,
+    ) {
+        let messages = items.iter().filter(|item| is_message(item)).count();
+        if is_message(&item) && messages >= capacity {
+            let index = items.iter().position(is_message).expect("a message");
+            match index.checked_sub(1).map(|before| &mut items[before]) {
+                Some(Err(Error::Lagged { skipped })) => {
+                    *skipped += 1;
+                    items.remove(index);
+                }
+                _ => items[index] = Err(Error::Lagged { skipped: 1 }),
+            }
+        }
+        items.push_back(item);
+    }
+
+    #[test]
+    fn drop_oldest_matches_the_plain_model_whatever_the_order_of_pushes_and_reads() {
+        let mut seed = 0x2545_f491_u32;
+        let mut random = move |below: u32| {
+            // xorshift32: a fixed sequence, so the test is deterministic.
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            seed % below
+        };
+        for capacity in [1, 2, 3, 8] {
+            let mut buffer = Buffer::new(capacity, Overflow::DropOldest);
+            let mut model = VecDeque::new();
+            for n in 0..5_000 {
+                match random(10) {
+                    0 => {
+                        buffer.push(Ok(Event::Open));
+                        drop_oldest_model(&mut model, capacity, Ok(Event::Open));
+                    }
+                    1 | 2 => {
+                        let got = buffer.poll_next(Waker::noop());
+                        match model.pop_front() {
+                            Some(item) => assert_eq!(got, Poll::Ready(Some(item))),
+                            None => assert_eq!(got, Poll::Pending),
+                        }
+                    }
+                    _ => {
+                        buffer.push(message(n));
+                        drop_oldest_model(&mut model, capacity, message(n));
+                    }
+                }
+            }
+            assert_eq!(drain(&mut buffer), Vec::from(model), "capacity {capacity}");
+        }
     }
 
     #[test]

@@ -52,6 +52,13 @@ use smol_str::SmolStr;
 
 const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
 
+/// The most items dropped [`Feed`]s leave in the parser.
+const KEPT_ITEMS: usize = 1024;
+
+/// The data and event type bytes dropped [`Feed`]s leave in the parser, when the maximum event
+/// size is smaller (with a larger one, that size: one event always fits).
+const KEPT_BYTES: usize = 64 * 1024;
+
 /// An incremental parser of `text/event-stream` bodies.
 ///
 /// Feed it each chunk of a response with [`feed`](Parser::feed) and call
@@ -78,7 +85,12 @@ pub struct Parser {
     retry: Option<Duration>,
     /// Items parsed when a [`Feed`] was dropped before it was exhausted.
     queued: VecDeque<Result<ParsedEvent, ParseError>>,
+    /// The data and event type bytes of `queued`.
+    queued_bytes: usize,
 }
+
+/// The names of the fields the spec interprets.
+const FIELD_NAMES: [&[u8]; 4] = [b"data", b"event", b"id", b"retry"];
 
 /// The fields the spec interprets; any other is ignored.
 #[derive(Debug, Clone, Copy)]
@@ -94,8 +106,8 @@ enum Field {
 enum Mode {
     /// A line to interpret.
     Line,
-    /// The rest of a comment line, skipped without buffering.
-    Comment,
+    /// The rest of a comment line or of an unknown field's line, skipped without buffering.
+    SkipLine,
     /// The rest of an event that exceeded the size limit, skipped up to its blank line.
     /// `line_start` is true when the next byte starts a line.
     Discard { line_start: bool },
@@ -114,8 +126,12 @@ impl Parser {
     ///
     /// The size of the event in progress is the length of its data buffer (each `data` value
     /// plus one byte for its line feed) and of its event type, both as decoded UTF-8, plus the
-    /// raw bytes received so far of the line being read, without its line end. Comment lines
-    /// do not count: they are skipped without being buffered, whatever their length.
+    /// raw bytes received so far of the `data`, `event`, `id` or `retry` line being read,
+    /// without its line end. Comment lines and the lines of other fields do not count: the
+    /// spec ignores them, so they are skipped without being buffered, whatever their length.
+    /// A line is known to be another field's as soon as its first bytes cannot start one of
+    /// those four names followed by `:` or the line end, so a field name of any length, with
+    /// or without a colon after it, is skipped too (after at most 5 bytes buffered).
     ///
     /// When that size would exceed the limit, the event is discarded: the parser yields one
     /// [`ParseError::EventTooLarge`], then skips every byte up to the blank line that ends the
@@ -143,6 +159,7 @@ impl Parser {
             last_event_id: SmolStr::default(),
             retry: None,
             queued: VecDeque::new(),
+            queued_bytes: 0,
         }
     }
 
@@ -167,9 +184,16 @@ impl Parser {
     /// events it completes.
     ///
     /// Parsing is lazy: the chunk is parsed as the iterator is advanced, so a consumer that
-    /// stops early pays for nothing more. Dropping the iterator early loses nothing either: the
-    /// rest of the chunk is then parsed at once and its items are kept in the parser, to be
-    /// yielded first by the next call to `feed` (`feed(&[])` yields just them).
+    /// stops early pays for nothing more. Dropping the iterator early loses nothing either,
+    /// within a bound: the rest of the chunk is then parsed at once and its items are kept in
+    /// the parser, to be yielded first by the next call to `feed` (`feed(&[])` yields just them).
+    ///
+    /// So that memory stays bounded when feeds are dropped unread again and again, the parser
+    /// keeps at most 1,024 items, and at most 64 KiB of their data and event types (or the
+    /// [maximum event size](Parser::with_max_event_size), when larger). The first item of a
+    /// dropped feed that does not fit is discarded, with every later item of its chunk. The
+    /// chunk is still parsed to its end, so the last event ID, the reconnection time and the
+    /// event in progress are as if the items had been read.
     ///
     /// An `Err` item reports an event that was discarded for exceeding the
     /// [maximum event size](Parser::with_max_event_size); parsing goes on after it.
@@ -228,10 +252,15 @@ impl Parser {
         self.last_event_id.as_str()
     }
 
-    /// The bytes buffered for the event in progress, as the size limit counts them.
+    /// The bytes buffered for the event in progress, as the size limit counts them: a line
+    /// whose field name is not yet decided (at most 5 bytes) is not counted until it is.
     #[doc(hidden)]
     pub fn buffered_len(&self) -> usize {
-        self.line.len() + self.data.len() + self.event_type.len()
+        let line = match classify_name(&self.line, &[]) {
+            Name::Undecided => 0,
+            Name::Known | Name::Unknown => self.line.len(),
+        };
+        line + self.data.len() + self.event_type.len()
     }
 
     /// The capacity allocated for the buffers that [`buffered_len`](Parser::buffered_len) counts.
@@ -293,7 +322,7 @@ impl Parser {
                         return item;
                     }
                 }
-                Mode::Comment => self.mode = Mode::Line,
+                Mode::SkipLine => self.mode = Mode::Line,
                 Mode::Discard { line_start } => {
                     if line_start && line.is_empty() {
                         // The blank line that ends the discarded event.
@@ -326,26 +355,45 @@ impl Parser {
     /// Keeps `tail`, the start of a line the chunk does not end.
     fn buffer_tail(&mut self, tail: &[u8]) -> Option<ParseError> {
         match self.mode {
-            Mode::Line if self.line.is_empty() && tail[0] == b':' => self.mode = Mode::Comment,
-            Mode::Line => {
-                if self.exceeds_limit(self.line.len() + tail.len()) {
+            Mode::Line if self.line.is_empty() && tail[0] == b':' => self.mode = Mode::SkipLine,
+            Mode::Line => match classify_name(&self.line, tail) {
+                Name::Unknown => {
                     self.line.clear();
-                    return Some(self.discard_event(false));
+                    self.mode = Mode::SkipLine;
                 }
-                let extra = self.growth(self.line.len(), self.line.capacity(), tail.len());
-                self.line.reserve_exact(extra);
-                self.line.extend_from_slice(tail);
-            }
-            Mode::Comment => {}
+                // At most 5 bytes, held uncounted until the name is decided.
+                Name::Undecided => self.line.extend_from_slice(tail),
+                Name::Known => return self.buffer_known_tail(tail),
+            },
+            Mode::SkipLine => {}
             Mode::Discard { .. } => self.mode = Mode::Discard { line_start: false },
         }
         None
     }
 
+    /// Keeps `tail`, the start of (or more of) a known field's line, within the limit.
+    fn buffer_known_tail(&mut self, tail: &[u8]) -> Option<ParseError> {
+        if self.exceeds_limit(self.line.len() + tail.len()) {
+            self.line.clear();
+            return Some(self.discard_event(false));
+        }
+        let extra = self.growth(self.line.len(), self.line.capacity(), tail.len());
+        self.line.reserve_exact(extra);
+        self.line.extend_from_slice(tail);
+        None
+    }
+
     /// Interprets the line made of the buffered bytes and `end`.
     fn interpret_buffered_line(&mut self, end: &[u8]) -> Option<Result<ParsedEvent, ParseError>> {
-        // A buffered line is neither empty nor a comment: check its size before growing it.
-        if self.exceeds_limit(self.line.len() + end.len()) {
+        // A buffered line is neither empty nor a comment. An unknown field's is not limited;
+        // an undecided name is at most 5 bytes and `interpret_line` decides it.
+        let name = classify_name(&self.line, end);
+        if name == Name::Unknown {
+            self.line.clear();
+            return None;
+        }
+        // Check the size of a known field's line before growing it.
+        if name == Name::Known && self.exceeds_limit(self.line.len() + end.len()) {
             self.line.clear();
             return Some(Err(self.discard_event(true)));
         }
@@ -366,9 +414,6 @@ impl Parser {
         if first == b':' {
             return None;
         }
-        if self.exceeds_limit(line.len()) {
-            return Some(Err(self.discard_event(true)));
-        }
         let (field, rest) = match first {
             b'd' if line.starts_with(b"data") => (Field::Data, &line[4..]),
             b'i' if line.starts_with(b"id") => (Field::Id, &line[2..]),
@@ -381,6 +426,9 @@ impl Parser {
             Some((b':', value)) => value.strip_prefix(b" ").unwrap_or(value),
             Some(_) => return None, // a longer, unknown name such as `data_5`
         };
+        if self.exceeds_limit(line.len()) {
+            return Some(Err(self.discard_event(true)));
+        }
         match field {
             Field::Data => match std::str::from_utf8(value) {
                 Ok(value) => self.push_data(value),
@@ -508,6 +556,36 @@ impl Parser {
     }
 }
 
+/// What the first bytes of a line that is not a comment tell of its field name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Name {
+    /// `data`, `event`, `id` or `retry`, followed by `:`.
+    Known,
+    /// Any other name: the line is ignored.
+    Unknown,
+    /// At most 5 bytes without a colon that start one of the known names: the line end or
+    /// the next byte decides.
+    Undecided,
+}
+
+/// Classifies the line starting with `start` then `more` (its first bytes, or all of it) by
+/// its first 6 bytes, which tell since the longest known name has 5.
+fn classify_name(start: &[u8], more: &[u8]) -> Name {
+    let mut head = [0; 6];
+    let from_start = start.len().min(head.len());
+    head[..from_start].copy_from_slice(&start[..from_start]);
+    let from_more = more.len().min(head.len() - from_start);
+    head[from_start..from_start + from_more].copy_from_slice(&more[..from_more]);
+    let head = &head[..from_start + from_more];
+    match head.iter().position(|&byte| byte == b':') {
+        Some(colon) if FIELD_NAMES.contains(&&head[..colon]) => Name::Known,
+        None if head.len() < 6 && FIELD_NAMES.iter().any(|name| name.starts_with(head)) => {
+            Name::Undecided
+        }
+        _ => Name::Unknown,
+    }
+}
+
 /// Decodes UTF-8, replacing invalid sequences with U+FFFD; borrows when the bytes are valid.
 fn decode(bytes: &[u8]) -> Cow<'_, str> {
     // `from_utf8` validates faster than `from_utf8_lossy` does on the (usual) valid input.
@@ -538,8 +616,9 @@ impl fmt::Debug for Parser {
 /// The events of one chunk, returned by [`Parser::feed`].
 ///
 /// Parses lazily as it is advanced; dropping it before the end parses the rest of the chunk
-/// and keeps its items in the parser for the next [`feed`](Parser::feed).
-#[must_use = "a chunk's events are kept in the parser until the next `feed` if not iterated"]
+/// and keeps its items in the parser for the next [`feed`](Parser::feed), within the bound
+/// that `feed` describes: past it, the rest of the chunk's items are discarded.
+#[must_use = "a chunk's events are kept in the parser, up to a bound, until the next `feed` if not iterated"]
 pub struct Feed<'a> {
     parser: &'a mut Parser,
     chunk: &'a [u8],
@@ -551,6 +630,7 @@ impl Iterator for Feed<'_> {
 
     fn next(&mut self) -> Option<Self::Item> {
         if let Some(item) = self.parser.queued.pop_front() {
+            self.parser.queued_bytes -= kept_bytes(&item);
             return Some(item);
         }
         self.parser.parse(self.chunk, &mut self.pos)
@@ -561,10 +641,26 @@ impl std::iter::FusedIterator for Feed<'_> {}
 
 impl Drop for Feed<'_> {
     fn drop(&mut self) {
-        while let Some(item) = self.parser.parse(self.chunk, &mut self.pos) {
-            self.parser.queued.push_back(item);
+        let parser = &mut *self.parser;
+        let byte_limit = parser.max_event_size.max(KEPT_BYTES);
+        let mut fits = true;
+        while let Some(item) = parser.parse(self.chunk, &mut self.pos) {
+            let bytes = kept_bytes(&item);
+            fits = fits
+                && parser.queued.len() < KEPT_ITEMS
+                && parser.queued_bytes + bytes <= byte_limit;
+            if fits {
+                parser.queued_bytes += bytes;
+                parser.queued.push_back(item);
+            }
         }
     }
+}
+
+/// What an item kept in the parser counts towards the bound on kept bytes.
+fn kept_bytes(item: &Result<ParsedEvent, ParseError>) -> usize {
+    item.as_ref()
+        .map_or(0, |event| event.data.len() + event.event_type.len())
 }
 
 impl fmt::Debug for Feed<'_> {
