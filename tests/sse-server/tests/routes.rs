@@ -605,3 +605,93 @@ async fn chat_answers_an_armed_failure_with_its_status_and_retry_after() {
     assert_eq!(limited.header("retry-after"), Some("2"));
     assert_eq!(chat(address, "?tag=cf", &[]).await.status, 200);
 }
+
+/// The `id:` values of `events`, in order.
+fn event_ids<'a>(events: &[&'a str]) -> Vec<&'a str> {
+    events
+        .iter()
+        .filter_map(|event| event.strip_prefix("id: "))
+        .map(|rest| rest.split('\n').next().unwrap_or_default())
+        .collect()
+}
+
+#[tokio::test]
+async fn chat_with_ids_and_error_after_resumes_across_cut_connections_to_done() {
+    let address = start().await;
+    let query = "?tag=ce&ids=1&error_after=3";
+    let mut last_id = None::<String>;
+    let mut seen = Vec::new();
+    for (want_ids, want_end) in [
+        (vec!["1", "2", "3"], End::Cut),
+        (vec!["4", "5", "6"], End::Cut),
+        (vec!["7"], End::Clean),
+    ] {
+        let headers: Vec<(&str, &str)> = last_id
+            .iter()
+            .map(|id| ("Last-Event-ID", id.as_str()))
+            .collect();
+        let (body, end) = chat(address, query, &headers)
+            .await
+            .chunks_until_end()
+            .await;
+        let text = String::from_utf8(body).expect("UTF-8");
+        let events = events(&text);
+        assert_eq!(event_ids(&events), want_ids, "{text:?}");
+        assert_eq!(end, want_end, "{text:?}");
+        assert_eq!(text.contains("[DONE]"), end == End::Clean, "{text:?}");
+        seen.extend(contents(&events));
+        last_id = want_ids.last().map(|id| id.to_string());
+    }
+    assert_eq!(seen.concat(), "Hello! How can I help you today?");
+    // Each connection re-sent the body; the reconnects carried the last id.
+    let log = json(address, "/log?tag=ce").await;
+    let log = log.as_array().expect("log");
+    assert_eq!(log.len(), 3);
+    assert!(log.iter().all(|record| record["method"] == "POST"));
+    assert!(log.iter().all(|record| record["body"] == CHAT_REQUEST));
+    let ids: Vec<&Value> = log.iter().map(|record| &record["last_event_id"]).collect();
+    assert_eq!(ids, [&Value::Null, &Value::from("3"), &Value::from("6")]);
+}
+
+#[tokio::test]
+async fn chat_with_ids_resumes_after_the_last_event_id_query_param() {
+    let address = start().await;
+    let text = chat(address, "?ids=1&lastEventId=5", &[])
+        .await
+        .text()
+        .await;
+    let events = events(&text);
+    assert_eq!(event_ids(&events), ["6", "7"]);
+    assert_eq!(events[2..], [CHAT_FINISH, "data: [DONE]"]);
+    // Past the last token: just the finish chunk and `[DONE]`.
+    let text = chat(address, "?ids=1&lastEventId=7", &[])
+        .await
+        .text()
+        .await;
+    assert_eq!(events_owned(&text), [CHAT_FINISH, "data: [DONE]"]);
+}
+
+/// [`events`], owned, for comparing a temporary body.
+fn events_owned(text: &str) -> Vec<String> {
+    events(text).into_iter().map(str::to_owned).collect()
+}
+
+#[tokio::test]
+async fn chat_route_is_post_only_and_logs_a_wrong_method_as_405() {
+    let address = start().await;
+    let response = get(address, "/v1/chat/completions?tag=cg", &[]).await;
+    assert_eq!(response.status, 405);
+    // Still behind `accept`: a client using the wrong method shows up in the log.
+    let log = json(address, "/log?tag=cg").await;
+    assert_eq!(log[0]["method"], "GET");
+    assert_eq!(log[0]["status"], 405);
+}
+
+#[tokio::test]
+async fn chat_auth_rejects_a_token_issued_before_a_reset() {
+    let address = start().await;
+    let bearer = format!("Bearer {}", token(address, "cr").await);
+    json(address, "/control/reset?tag=cr").await;
+    let response = chat(address, "?auth=1&tag=cr", &[("Authorization", &bearer)]).await;
+    assert_eq!(response.status, 401);
+}
