@@ -171,9 +171,10 @@ impl Buffer {
         Poll::Pending
     }
 
-    /// Whether the stream has ended (items may still be waiting to be delivered).
+    /// Whether the stream has ended and its last item has been delivered: the item just
+    /// taken was the fatal one. Items before it (a lag marker, a disconnection) are not.
     pub(crate) fn is_ended(&self) -> bool {
-        self.ended
+        self.ended && self.settled.is_empty() && self.items.is_empty()
     }
 
     fn wake(&mut self) {
@@ -341,6 +342,28 @@ mod tests {
         assert_eq!(
             drain(&mut buffer),
             vec![message(1), Ok(Event::Open), Err(Error::Disconnected)]
+        );
+    }
+
+    #[test]
+    fn the_end_is_told_only_once_the_last_item_is_taken() {
+        let mut buffer = Buffer::new(1, Overflow::DropOldest);
+        buffer.push(message(1));
+        buffer.push(message(2));
+        buffer.push(Err(Error::Disconnected));
+        buffer.push_last(Err(Error::ConnectionFailed));
+        let mut taken = Vec::new();
+        while let Poll::Ready(Some(item)) = buffer.poll_next(Waker::noop()) {
+            taken.push((item, buffer.is_ended()));
+        }
+        assert_eq!(
+            taken,
+            [
+                (Err(Error::Lagged { skipped: 1 }), false),
+                (message(2), false),
+                (Err(Error::Disconnected), false),
+                (Err(Error::ConnectionFailed), true)
+            ]
         );
     }
 

@@ -117,7 +117,19 @@ async fn a_consumer_that_falls_behind_gets_an_overflow_error_and_the_connection_
         .buffer(3, Overflow::Fail)
         .open()
         .unwrap();
-    wait(500).await;
+    // Nothing is read until the overflow has closed the connection.
+    within(
+        std::time::Duration::from_secs(5),
+        "the overflow to close the connection",
+        async {
+            while get(&format!("/stats?tag={tag}")).await
+                != serde_json::json!({"open": 0, "total": 1})
+            {
+                wait(20).await;
+            }
+        },
+    )
+    .await;
     let items = collect_until(&mut feed, |_| false).await;
     assert_eq!(
         summary(&items),
@@ -132,14 +144,36 @@ async fn a_consumer_that_falls_behind_gets_an_overflow_error_and_the_connection_
     assert_all_closed(&tag).await;
 }
 
+/// Waits, reading nothing, until the browser has dispatched the 20 events of `/counter`: it
+/// reconnects after the end of the response with `Last-Event-ID: 20` only then.
+async fn until_the_browser_has_dispatched_all_20(tag: &str) {
+    within(
+        std::time::Duration::from_secs(5),
+        "the reconnect after the 20th event",
+        async {
+            while !connection_log(tag)
+                .await
+                .iter()
+                .any(|record| record["last_event_id"] == "20")
+            {
+                wait(20).await;
+            }
+        },
+    )
+    .await;
+}
+
 #[wasm_bindgen_test]
 async fn drop_oldest_reports_how_many_messages_were_skipped() {
-    let mut feed = EventSource::builder(url("/counter?count=20"))
-        .buffer(3, Overflow::DropOldest)
-        .open()
-        .unwrap()
-        .json::<Seq>();
-    wait(500).await;
+    let tag = unique_tag("drop-oldest");
+    let mut feed = EventSource::builder(url(&format!(
+        "/counter?count=20&after=eof&retry=50&tag={tag}"
+    )))
+    .buffer(3, Overflow::DropOldest)
+    .open()
+    .unwrap()
+    .json::<Seq>();
+    until_the_browser_has_dispatched_all_20(&tag).await;
     let items = collect_until(
         &mut feed,
         |item| matches!(item, Ok(Event::Message(m)) if m.data.seq == 20),
@@ -159,12 +193,15 @@ async fn drop_oldest_reports_how_many_messages_were_skipped() {
 
 #[wasm_bindgen_test]
 async fn drop_newest_keeps_the_first_messages_and_reports_the_rest() {
-    let mut feed = EventSource::builder(url("/counter?count=20"))
-        .buffer(3, Overflow::DropNewest)
-        .open()
-        .unwrap()
-        .json::<Seq>();
-    wait(500).await;
+    let tag = unique_tag("drop-newest");
+    let mut feed = EventSource::builder(url(&format!(
+        "/counter?count=20&after=eof&retry=50&tag={tag}"
+    )))
+    .buffer(3, Overflow::DropNewest)
+    .open()
+    .unwrap()
+    .json::<Seq>();
+    until_the_browser_has_dispatched_all_20(&tag).await;
     let items = collect_until(&mut feed, |item| matches!(item, Err(Error::Lagged { .. }))).await;
     assert_eq!(
         summary(&items),

@@ -161,7 +161,7 @@ impl NativeSource {
         })
     }
 
-    /// Whether the stream has ended (a fatal item may still wait to be delivered).
+    /// Whether the stream has ended with the item just taken (the fatal one).
     pub(crate) fn is_ended(&self) -> bool {
         self.shared.borrow().buffer.is_ended()
     }
