@@ -211,21 +211,32 @@ async fn backoff_delays_grow_as_configured_and_attempts_are_limited() {
         .retry(policy)
         .open()
         .unwrap();
-    let items = collect_until(&mut feed, |_| false).await;
-    assert_eq!(
-        items.len(),
-        5,
-        "the first try and four attempts, each an error: {items:?}"
-    );
-    let log = connection_log(&tag).await;
-    let gaps = gaps_ms(&log);
-    for (gap, expected) in gaps.iter().zip([100.0, 200.0, 400.0, 800.0]) {
-        assert!(
-            *gap >= expected * 0.95 && *gap < expected + 600.0,
-            "gaps {gaps:?}"
-        );
+    // Each failure, and the wait the stream says follows it.
+    let mut failures = Vec::new();
+    while let Some(item) = next(&mut feed).await {
+        failures.push((item, feed.state()));
     }
-    assert_eq!(feed.state(), ConnectionState::Closed);
+    let reconnecting = |attempt, ms| ConnectionState::Reconnecting {
+        attempt,
+        delay: MS(ms),
+    };
+    assert_eq!(
+        failures,
+        [
+            (Err(status(503)), reconnecting(1, 100)),
+            (Err(status(503)), reconnecting(2, 200)),
+            (Err(status(503)), reconnecting(3, 400)),
+            (Err(status(503)), reconnecting(4, 800)),
+            (Err(status(503)), ConnectionState::Closed),
+        ],
+        "the first try and four attempts"
+    );
+    let gaps = gaps_ms(&connection_log(&tag).await);
+    assert_eq!(gaps.len(), 4, "{gaps:?}");
+    for (gap, delay) in gaps.iter().zip([100.0, 200.0, 400.0, 800.0]) {
+        // The server sees the next request no sooner than the delay (less timer slack).
+        assert!(*gap >= delay * 0.95, "gaps {gaps:?}");
+    }
 }
 
 #[wasm_bindgen_test]
@@ -401,7 +412,7 @@ async fn every_event_type_is_delivered_with_all_events() {
 #[wasm_bindgen_test]
 async fn an_endless_line_is_a_size_error_not_unbounded_memory() {
     let tag = unique_tag("endless");
-    let before = wasm_memory_bytes();
+    let base = reset_heap_peak();
     let mut feed = fetch(&format!("/endless-line?limit_bytes=33554432&tag={tag}"))
         .max_event_size(64 * 1024)
         .open()
@@ -413,15 +424,23 @@ async fn an_endless_line_is_a_size_error_not_unbounded_memory() {
     );
     // The rest of the 32 MiB line is discarded as it streams in.
     assert_quiet(&mut feed, 1500).await;
-    let grown = wasm_memory_bytes() - before;
-    assert!(grown < 8 << 20, "wasm memory grew by {grown} bytes");
+    let peak = heap_peak_above(base);
+    assert!(
+        peak < 512 << 10,
+        "a 32 MiB line, 64 KiB limit: {peak} heap bytes at the peak"
+    );
     drop(feed);
     assert_all_closed(&tag).await;
+    let held = live_heap_bytes().saturating_sub(base);
+    assert!(
+        held < 16 << 10,
+        "{held} heap bytes held after the stream was dropped"
+    );
 }
 
 #[wasm_bindgen_test]
 async fn a_consumer_that_stops_pulling_does_not_make_the_transport_buffer() {
-    let before = wasm_memory_bytes();
+    let base = reset_heap_peak();
     let mut feed = fetch("/bulk?count=200000&payload=64")
         .open()
         .unwrap()
@@ -430,10 +449,10 @@ async fn a_consumer_that_stops_pulling_does_not_make_the_transport_buffer() {
     assert!(matches!(next(&mut feed).await, Some(Ok(Event::Message(_)))));
     // 200,000 events (about 25 MB) are on their way; nothing reads them for a second.
     wait(1000).await;
-    let grown = wasm_memory_bytes() - before;
+    let peak = heap_peak_above(base);
     assert!(
-        grown < 8 << 20,
-        "wasm memory grew by {grown} bytes while nobody read"
+        peak < 1 << 20,
+        "{peak} heap bytes at the peak while nobody read 25 MB"
     );
     let mut last = 1;
     while let Some(item) = next(&mut feed).await {

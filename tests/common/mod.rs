@@ -2,7 +2,9 @@
 //! and stream reads that fail the test instead of hanging.
 #![allow(dead_code)]
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Duration;
 
 use futures::{future, Stream, StreamExt};
@@ -194,14 +196,70 @@ pub fn status(status: u16) -> Error {
     }
 }
 
-/// The size of this module's wasm linear memory, in bytes.
-pub fn wasm_memory_bytes() -> usize {
-    use wasm_bindgen::JsCast;
-    let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
-    memory
-        .buffer()
-        .unchecked_into::<js_sys::ArrayBuffer>()
-        .byte_length() as usize
+/// Counts the heap bytes this test binary holds: the system allocator (dlmalloc on wasm32)
+/// underneath. Linear memory never shrinks, so its size says nothing once an earlier test has
+/// grown it; live and peak heap bytes say what a test itself held.
+struct CountingAllocator;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+fn count_alloc(size: usize) {
+    let live = LIVE.fetch_add(size, Relaxed) + size;
+    PEAK.fetch_max(live, Relaxed);
+}
+
+// SAFETY: every call is passed on to `System` unchanged; only sizes are counted.
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let pointer = System.alloc(layout);
+        if !pointer.is_null() {
+            count_alloc(layout.size());
+        }
+        pointer
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let pointer = System.alloc_zeroed(layout);
+        if !pointer.is_null() {
+            count_alloc(layout.size());
+        }
+        pointer
+    }
+
+    unsafe fn dealloc(&self, pointer: *mut u8, layout: Layout) {
+        System.dealloc(pointer, layout);
+        LIVE.fetch_sub(layout.size(), Relaxed);
+    }
+
+    unsafe fn realloc(&self, pointer: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let moved = System.realloc(pointer, layout, new_size);
+        if !moved.is_null() {
+            LIVE.fetch_sub(layout.size(), Relaxed);
+            count_alloc(new_size);
+        }
+        moved
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
+
+/// Heap bytes held now.
+pub fn live_heap_bytes() -> usize {
+    LIVE.load(Relaxed)
+}
+
+/// Starts measuring the peak afresh; returns the heap bytes held now, the base to compare with.
+pub fn reset_heap_peak() -> usize {
+    let live = LIVE.load(Relaxed);
+    PEAK.store(live, Relaxed);
+    live
+}
+
+/// The most heap bytes held at once since the last [`reset_heap_peak`], above `base`.
+pub fn heap_peak_above(base: usize) -> usize {
+    PEAK.load(Relaxed).saturating_sub(base)
 }
 
 /// The text of `root`'s element of `class`, empty when there is none.
