@@ -19,9 +19,9 @@ use crate::fetch::{FetchConnection, FetchOptions};
 use crate::native::{NativeOptions, NativeSource};
 #[cfg(feature = "fetch")]
 use crate::parser::{ParseError, Parser};
-use crate::{ConnectionState, EndReason, Error, Event, RetryPolicy};
 #[cfg(feature = "fetch")]
-use crate::{Message, SmolStr};
+use crate::SmolStr;
+use crate::{ConnectionState, EndReason, Error, Event, Message, RetryPolicy};
 
 /// The name of the query parameter that carries the last event id when a new browser
 /// `EventSource` replaces one the browser gave up on (it cannot send `Last-Event-ID` itself).
@@ -57,6 +57,31 @@ pub(crate) struct Plan {
     /// Fill in each message's last event id (the native transport's is in its options).
     #[cfg(feature = "fetch")]
     pub(crate) last_event_ids: bool,
+    /// Send a request that is not a plain GET again even when it cannot resume (no id).
+    #[cfg(feature = "fetch")]
+    pub(crate) resend: bool,
+    /// The message that ends the stream cleanly, if any.
+    pub(crate) end_on: Option<EndOn>,
+}
+
+/// What says a message is the end of the stream (`[DONE]`): it is not delivered, and the
+/// connection is closed at once.
+#[derive(Clone)]
+pub(crate) struct EndOn(pub(crate) Rc<dyn Fn(&Message) -> bool>);
+
+impl std::fmt::Debug for EndOn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EndOn(..)")
+    }
+}
+
+impl EndOn {
+    fn matches(end_on: &Option<EndOn>, item: &Result<Event, Error>) -> bool {
+        match (end_on, item) {
+            (Some(EndOn(is_end)), Ok(Event::Message(message))) => is_end(message),
+            _ => false,
+        }
+    }
 }
 
 /// Where a stream stands, shared by its connection loop (which writes it) and its handle.
@@ -133,6 +158,8 @@ struct Loop {
     /// The wait before the next attempt, when one is due.
     wait: Option<Duration>,
     done: bool,
+    /// Why the stream ends once the messages still pending are delivered (an end marker).
+    ending: Option<EndReason>,
 }
 
 /// The items parsed from one chunk: many per read, handed out one by one.
@@ -189,6 +216,7 @@ pub(crate) fn stream(plan: Plan, live: Live, state: Rc<Status>) -> Items {
         attempt: 0,
         wait: None,
         done: false,
+        ending: None,
     };
     Items {
         #[cfg(feature = "fetch")]
@@ -211,7 +239,8 @@ impl Loop {
                 return Some(item);
             }
             if self.done {
-                self.state.set(ConnectionState::Closed);
+                self.state
+                    .end(self.ending.take().unwrap_or(EndReason::Closed));
                 return None;
             }
             match &mut self.live {
@@ -239,7 +268,13 @@ impl Loop {
                     let item = std::future::poll_fn(|cx| source.poll_next(cx)).await;
                     match item {
                         Some(Ok(Event::Open)) => return Some(Ok(self.opened())),
-                        Some(Ok(message @ Event::Message(_))) => return Some(Ok(message)),
+                        Some(message @ Ok(Event::Message(_))) => {
+                            if EndOn::matches(&self.plan.end_on, &message) {
+                                self.end(EndReason::EndMarker);
+                                return None;
+                            }
+                            return Some(message);
+                        }
                         Some(Err(Error::Disconnected)) => {
                             self.state.set(ConnectionState::Connecting);
                             return Some(Err(Error::Disconnected));
@@ -266,13 +301,31 @@ impl Loop {
                         let items = self
                             .parser
                             .feed(chunk)
-                            .filter(|parsed| is_wanted(parsed, wanted));
-                        self.pending
-                            .borrow_mut()
-                            .extend(items.map(|parsed| message(parsed, origin, ids)));
+                            .filter(|parsed| is_wanted(parsed, wanted))
+                            .map(|parsed| message(parsed, origin, ids));
+                        let mut pending = self.pending.borrow_mut();
+                        let mut ended = false;
+                        for item in items {
+                            if EndOn::matches(&self.plan.end_on, &item) {
+                                ended = true;
+                                break;
+                            }
+                            pending.push_back(item);
+                        }
+                        drop(pending);
+                        if ended {
+                            // Closed now; the messages before the marker are still delivered.
+                            self.live = Live::None;
+                            self.done = true;
+                            self.ending = Some(EndReason::EndMarker);
+                        }
                     }
                     Ok(None) => {
                         self.end_connection();
+                        if !self.may_resend() {
+                            self.end(EndReason::ResponseEnded);
+                            return None;
+                        }
                         return Some(Err(self.failed(Error::StreamEnded)));
                     }
                     Err(err) => {
@@ -346,7 +399,7 @@ impl Loop {
     fn failed(&mut self, err: Error) -> Error {
         self.attempt = self.attempt.saturating_add(1);
         match &self.plan.retry {
-            Some(policy) if policy.allows(self.attempt, &err) => {
+            Some(policy) if self.may_resend() && policy.allows(self.attempt, &err) => {
                 let retry_after = match &err {
                     Error::Status { retry_after, .. } => *retry_after,
                     _ => None,
@@ -366,6 +419,19 @@ impl Loop {
             _ => self.end(EndReason::Failed(err.clone())),
         }
         err
+    }
+
+    /// Whether the request may be sent again. A plain GET may, as the spec says; another
+    /// request (a POST to an LLM API, say) only when the server has sent an id to resume from,
+    /// or with `Builder::resend`: sending it again could run, and bill, the work again.
+    fn may_resend(&self) -> bool {
+        #[cfg(feature = "fetch")]
+        if let Some(options) = self.plan.transport.fetch() {
+            return options.is_plain_get()
+                || self.plan.resend
+                || !self.parser.last_event_id().is_empty();
+        }
+        true
     }
 
     /// Ends the stream for `reason`: no connection, no further attempt.

@@ -155,6 +155,12 @@ pub enum EndReason {
     NoContent,
     /// The stream was closed by its user: `close()`, or a hook's `close()`.
     Closed,
+    /// A message matched the end marker (`Builder::end_on_data("[DONE]")`); it was not
+    /// delivered, and the connection was closed at once.
+    EndMarker,
+    /// The server ended the response of a request that is not sent again: one that is not a
+    /// plain GET, with no id to resume from (see `Builder::resend`).
+    ResponseEnded,
     /// An error ended the stream; it was the stream's last item.
     Failed(crate::Error),
 }

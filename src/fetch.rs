@@ -28,6 +28,15 @@ pub(crate) struct FetchOptions {
 }
 
 impl FetchOptions {
+    /// A GET without a body: safe to send again whenever the spec reconnects.
+    pub(crate) fn is_plain_get(&self) -> bool {
+        let get = self
+            .method
+            .as_deref()
+            .is_none_or(|method| method.eq_ignore_ascii_case("GET"));
+        get && self.body.is_none()
+    }
+
     /// Builds the request for one attempt; `last_event_id` is sent when not empty.
     fn request(
         &self,

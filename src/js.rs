@@ -103,6 +103,10 @@ export interface EventStreamOptions {
   maxEventSize?: number;
   /** Messages held for a consumer that falls behind (eventsource transport), and what happens past that. */
   buffer?: { capacity: number; overflow?: "fail" | "drop-oldest" | "drop-newest" };
+  /** Send a request that is not a plain GET (another method or a body) again after its response ends or fails, even when the server sent no id to resume from (fetch transport). Default false: without ids such a request is sent once, and the end of its response ends the stream. */
+  resend?: boolean;
+  /** End the stream cleanly at the first message whose data is this string (`"[DONE]"`), or for which this function of the message (its data unparsed) returns true: the message is not delivered and the connection is closed at once. */
+  endOn?: string | ((message: StreamEvent<string>) => boolean);
   /** Called on every (re)connection, while the stream is iterated. */
   onOpen?: () => void;
   /** Called with each error the stream goes on after (a reconnect, a message that is not JSON), while it is iterated. */
@@ -144,6 +148,9 @@ export interface StreamEvent<T = string> {
   origin: string;
 }
 
+/** Why a stream ended: the server answered 204; a message matched `endOn`; the response of a request that is not sent again (not a plain GET, no ids, no `resend`) ended; `close()`, `break` or the signal; the error that iteration threw. */
+export type EndReasonName = "no-content" | "end-marker" | "response-ended" | "closed" | "error";
+
 /** Where the connection stands. */
 export type ConnectionStateName = "connecting" | "open" | "reconnecting" | "closed";
 
@@ -165,7 +172,7 @@ export interface EventStream<T = string> extends AsyncIterator<StreamEvent<T>, u
   /** The absolute URL of the stream. */
   readonly url: string;
   /** Why the stream ended: the server answered 204 (`"no-content"`, iteration ends `done`, no error), it was closed (`close()`, `break`, the signal), or an error ended it (the one iteration threw); `null` while it runs. */
-  readonly endReason: "no-content" | "closed" | "error" | null;
+  readonly endReason: EndReasonName | null;
   /** The last event id received (or given as `lastEventId`). */
   readonly lastEventId: string;
   readonly CONNECTING: 0;
@@ -371,9 +378,10 @@ impl EventStream {
         self.shared.url.clone()
     }
 
-    /// Why the stream ended: `"no-content"` (the server answered 204), `"closed"` (by
-    /// `close()`, `break` or the signal) or `"error"` (the error iteration threw); `null`
-    /// while it runs.
+    /// Why the stream ended: `"no-content"` (the server answered 204), `"end-marker"` (a
+    /// message matched `endOn`), `"response-ended"` (the response of a request that is not
+    /// sent again ended), `"closed"` (by `close()`, `break` or the signal) or `"error"` (the
+    /// error iteration threw); `null` while it runs.
     #[wasm_bindgen(getter, js_name = endReason)]
     pub fn end_reason(&self) -> JsValue {
         let reason = self.shared.status.as_ref().and_then(|s| s.end_reason());
@@ -381,6 +389,8 @@ impl EventStream {
             None => JsValue::NULL,
             Some(EndReason::NoContent) => "no-content".into(),
             Some(EndReason::Closed) => "closed".into(),
+            Some(EndReason::EndMarker) => "end-marker".into(),
+            Some(EndReason::ResponseEnded) => "response-ended".into(),
             Some(_) => "error".into(),
         }
     }
@@ -634,6 +644,14 @@ struct Options {
     buffer: Option<(usize, Overflow)>,
     on_open: Option<js_sys::Function>,
     on_error: Option<js_sys::Function>,
+    resend: bool,
+    end_on: Option<EndOnOption>,
+}
+
+/// `endOn`: the data that ends the stream, or a function of the message that says so.
+enum EndOnOption {
+    Data(String),
+    Test(js_sys::Function),
 }
 
 /// Every option name, in the order of the TypeScript declaration.
@@ -652,6 +670,8 @@ const OPTION_NAMES: &[&str] = &[
     "stallTimeoutMs",
     "maxEventSize",
     "buffer",
+    "resend",
+    "endOn",
     "onOpen",
     "onError",
 ];
@@ -663,6 +683,7 @@ const FETCH_ONLY: &[&str] = &[
     "body",
     "stallTimeoutMs",
     "maxEventSize",
+    "resend",
 ];
 
 impl Options {
@@ -706,6 +727,8 @@ impl Options {
             buffer: buffer(&get("buffer"))?,
             on_open: function(&get("onOpen"), "onOpen")?,
             on_error: function(&get("onError"), "onError")?,
+            resend: boolean(&get("resend"), "resend")?,
+            end_on: end_on(&get("endOn"))?,
         };
         if options.stall_timeout == Some(Duration::ZERO) {
             return Err(option_error("stallTimeoutMs", "must be more than 0"));
@@ -751,6 +774,30 @@ impl Options {
         }
         if let Some(timeout) = self.stall_timeout {
             builder = builder.stall_timeout(timeout);
+        }
+        if self.resend {
+            builder = builder.resend(true);
+        }
+        match self.end_on {
+            Some(EndOnOption::Data(marker)) => builder = builder.end_on_data(marker),
+            Some(EndOnOption::Test(test)) => {
+                builder = builder.end_on(move |message| {
+                    let message = object(&[
+                        ("type", message.event.as_str().into()),
+                        ("data", message.data.as_str().into()),
+                        ("lastEventId", message.last_event_id.as_str().into()),
+                        ("origin", message.origin.as_str().into()),
+                    ]);
+                    match test.call1(&JsValue::UNDEFINED, &message) {
+                        Ok(verdict) => verdict.is_truthy(),
+                        Err(exception) => {
+                            report_error(&exception);
+                            false
+                        }
+                    }
+                })
+            }
+            None => {}
         }
         if let Some(bytes) = self.max_event_size {
             builder = builder.max_event_size(bytes);
@@ -864,6 +911,16 @@ fn strings(value: &JsValue, name: &str) -> Result<Vec<String>, JsValue> {
                 .ok_or_else(|| expected(name, "an array of strings", value))
         })
         .collect()
+}
+
+fn end_on(value: &JsValue) -> Result<Option<EndOnOption>, JsValue> {
+    if let Some(marker) = value.as_string() {
+        return Ok(Some(EndOnOption::Data(marker)));
+    }
+    match function(value, "endOn") {
+        Ok(test) => Ok(test.map(EndOnOption::Test)),
+        Err(_) => Err(expected("endOn", "a string or a function", value)),
+    }
 }
 
 fn function(value: &JsValue, name: &str) -> Result<Option<js_sys::Function>, JsValue> {

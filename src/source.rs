@@ -9,13 +9,15 @@ use std::time::Duration;
 
 #[cfg(feature = "eventsource")]
 use crate::buffer::{Overflow, DEFAULT_CAPACITY};
-use crate::connection::{self, Live, Plan, Status, TransportOptions};
+use crate::connection::{self, EndOn, Live, Plan, Status, TransportOptions};
 use crate::decode::{self, Decoder};
 #[cfg(feature = "fetch")]
 use crate::fetch::FetchOptions;
 #[cfg(feature = "eventsource")]
 use crate::native::{NativeOptions, NativeSource};
-use crate::{ConnectionState, Credentials, EndReason, Error, Event, ReadyState, RetryPolicy};
+use crate::{
+    ConnectionState, Credentials, EndReason, Error, Event, Message, ReadyState, RetryPolicy,
+};
 
 /// A connection to a server-sent event stream, read as a
 /// [`Stream`](futures_core::Stream) of `Result<Event<T>, Error>`.
@@ -219,6 +221,9 @@ pub struct Builder {
     last_event_id: String,
     last_event_id_param: Option<String>,
     last_event_ids: bool,
+    #[cfg(feature = "fetch")]
+    resend: bool,
+    end_on: Option<EndOn>,
 }
 
 impl Builder {
@@ -240,6 +245,9 @@ impl Builder {
             last_event_id: String::new(),
             last_event_id_param: None,
             last_event_ids: true,
+            #[cfg(feature = "fetch")]
+            resend: false,
+            end_on: None,
         }
     }
 
@@ -380,6 +388,48 @@ impl Builder {
         self
     }
 
+    /// Ends the stream cleanly at the first message whose data is `marker`, such as the
+    /// `[DONE]` that OpenAI-style APIs send last: the marker is not delivered, the connection
+    /// is closed at once, the stream returns `None` after the messages before it, and
+    /// [`EventSource::end_reason`] is [`EndReason::EndMarker`].
+    ///
+    /// ```no_run
+    /// use wasm_sse::{EventSource, Transport};
+    ///
+    /// # fn run() -> Result<(), wasm_sse::Error> {
+    /// let completion = EventSource::builder("/v1/chat/completions")
+    ///     .transport(Transport::Fetch)
+    ///     .method("POST")
+    ///     .body(r#"{"model":"m","stream":true,"messages":[]}"#)
+    ///     .end_on_data("[DONE]")
+    ///     .open()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn end_on_data(self, marker: impl Into<String>) -> Self {
+        let marker = marker.into();
+        self.end_on(move |message| message.data == marker)
+    }
+
+    /// Ends the stream cleanly at the first message for which `is_end` is true, as
+    /// [`end_on_data`](Self::end_on_data) does for a fixed marker.
+    pub fn end_on(mut self, is_end: impl Fn(&Message) -> bool + 'static) -> Self {
+        self.end_on = Some(EndOn(Rc::new(is_end)));
+        self
+    }
+
+    /// Sends a request that is not a plain GET (another method, or a body) again when its
+    /// response ends or fails, even when the server sent no id to resume from. Off by
+    /// default: such a request, an LLM completion say, would run (and be billed) again, so
+    /// without ids it is sent once and a clean end of its response ends the stream
+    /// ([`EndReason::ResponseEnded`]). With ids it is sent again with `Last-Event-ID`, as a GET
+    /// is. Needs [`Transport::Fetch`].
+    #[cfg(feature = "fetch")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "fetch")))]
+    pub fn resend(mut self, resend: bool) -> Self {
+        self.resend = resend;
+        self
+    }
+
     /// Drops the connection and reconnects when no byte (not even a keep-alive comment)
     /// arrives for this long. Off by default. Needs [`Transport::Fetch`].
     ///
@@ -464,6 +514,9 @@ impl Builder {
             last_event_id_param: self.last_event_id_param,
             #[cfg(feature = "fetch")]
             last_event_ids: self.last_event_ids,
+            #[cfg(feature = "fetch")]
+            resend: self.resend,
+            end_on: self.end_on,
         };
         Ok(EventSource {
             stream: Some(connection::stream(plan, live, Rc::clone(&state))),
@@ -484,6 +537,7 @@ impl Builder {
             (self.fetch.stall_timeout.is_some(), "stall_timeout"),
             (self.fetch.max_event_size.is_some(), "max_event_size"),
             (self.all_events, "all_events"),
+            (self.resend, "resend"),
         ];
         #[cfg(not(feature = "fetch"))]
         let set = [];

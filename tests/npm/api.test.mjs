@@ -114,7 +114,7 @@ test("a bad option throws at construction, naming the option", async () => {
     negativeDelay: ["retry.initialDelayMs", 'EventStream option "retry.initialDelayMs": expected a finite number of at least 0, got -1'],
     negativeMaxDelay: ["retry.maxDelayMs", 'EventStream option "retry.maxDelayMs": expected a finite number of at least 0, got -5'],
     fractionalAttempts: ["retry.maxAttempts", 'EventStream option "retry.maxAttempts": expected a whole number of at least 0, got 1.5'],
-    misspelt: ["header", 'EventStream option "header": unknown option; known ones are transport, headers, method, body, withCredentials, events, retry, json, signal, lastEventId, lastEventIdParam, stallTimeoutMs, maxEventSize, buffer, onOpen, onError'],
+    misspelt: ["header", 'EventStream option "header": unknown option; known ones are transport, headers, method, body, withCredentials, events, retry, json, signal, lastEventId, lastEventIdParam, stallTimeoutMs, maxEventSize, buffer, resend, endOn, onOpen, onError'],
     misspeltRetry: ["retry.initialDelay", 'EventStream option "retry.initialDelay": unknown option; known ones are initialDelayMs, maxDelayMs, maxAttempts, factor, jitter'],
     jsonType: ["json", 'EventStream option "json": expected true or false, got "yes"'],
     events: ["events", 'EventStream option "events": expected an array of strings, got "tick"'],
@@ -592,7 +592,98 @@ test("fetch: a page's fetch wrapper may read the stream, close it or abort it wh
   }
 });
 
+// LLM streams: an OpenAI-compatible POST, ended by [DONE], never sent again by surprise.
+
+const completionBody = JSON.stringify({ model: "test", stream: true, messages: [{ role: "user", content: "Hi" }] });
+
+/** Streams a completion of the test server in the page with `options`, breaking out after `stopAfter` messages; resolves to its text, errors and end reason. */
+function complete(tag, params, options, stopAfter = 0) {
+  return inPage(async (server, [tag, params, options, body, stopAfter]) => {
+    const { EventStream } = globalThis.wasmSse;
+    const errors = [];
+    const stream = new EventStream(`${server}/v1/chat/completions?tag=${tag}${params}`, {
+      transport: "fetch",
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body,
+      json: true,
+      retry: { initialDelayMs: 20 },
+      onError: (error) => errors.push(error.kind),
+      ...options,
+    });
+    let text = "";
+    let thrown = null;
+    let messages = 0;
+    try {
+      for await (const event of stream) {
+        text += event.data.choices[0].delta.content ?? "";
+        if (++messages === stopAfter) break;
+      }
+    } catch (error) {
+      thrown = error.kind;
+    }
+    return { text, errors, thrown, endReason: stream.endReason };
+  }, [tag, params, options, completionBody, stopAfter]);
+}
+
+async function posts(tag) {
+  return (await connections(tag)).map((record) => [record.method, record.body === completionBody, record.last_event_id]);
+}
+
+test("fetch: a completion ended by [DONE] is one POST, its text whole, the marker not delivered", async () => {
+  const tag = "npm-llm-done";
+  await reset(tag);
+  assert.deepEqual(await complete(tag, "", { endOn: "[DONE]" }), {
+    text: "Hello! How can I help you today?", errors: [], thrown: null, endReason: "end-marker",
+  });
+  assert.deepEqual(await posts(tag), [["POST", true, null]]);
+  await waitForOpen(tag, 0);
+});
+
+test("fetch: a POST without ids is not sent again after a clean end or an error, unless resend is set", async () => {
+  const tags = ["npm-llm-eof", "npm-llm-error", "npm-llm-resend"];
+  for (const tag of tags) await reset(tag);
+  assert.deepEqual(await complete(tags[0], "&done=0", {}), {
+    text: "Hello! How can I help you today?", errors: [], thrown: null, endReason: "response-ended",
+  });
+  assert.deepEqual(await complete(tags[1], "&error_after=2", { endOn: "[DONE]" }), {
+    text: "Hello! How", errors: [], thrown: "network", endReason: "error",
+  });
+  // resend: broken off after two tokens, sent again, and read for one more token.
+  assert.deepEqual(await complete(tags[2], "&error_after=2", { resend: true }, 3), {
+    text: "Hello! HowHello!", errors: ["network"], thrown: null, endReason: "closed",
+  });
+  assert.deepEqual(await posts(tags[0]), [["POST", true, null]]);
+  assert.deepEqual(await posts(tags[1]), [["POST", true, null]]);
+  assert.deepEqual(await posts(tags[2]), [["POST", true, null], ["POST", true, null]]);
+});
+
+test("fetch: with ids a broken-off POST is sent again with its body and Last-Event-ID", async () => {
+  const tag = "npm-llm-ids";
+  await reset(tag);
+  assert.deepEqual(await complete(tag, "&ids=1&error_after=3", { endOn: "[DONE]" }), {
+    text: "Hello! How can I help you today?", errors: ["network", "network"], thrown: null, endReason: "end-marker",
+  });
+  assert.deepEqual(await posts(tag), [["POST", true, null], ["POST", true, "3"], ["POST", true, "6"]]);
+});
+
+test("resend and endOn are checked like every option", async () => {
+  const errors = await inPage(() => {
+    const { EventStream } = globalThis.wasmSse;
+    return [
+      globalThis.thrown(() => new EventStream("/", { resend: true })),
+      globalThis.thrown(() => new EventStream("/", { transport: "fetch", endOn: 3 })),
+    ].map((error) => error.message);
+  });
+  assert.deepEqual(errors, [
+    'EventStream option "resend": needs transport: "fetch" (the browser\'s EventSource cannot do it)',
+    'EventStream option "endOn": expected a string or a function, got 3',
+  ]);
+});
+
 test("the page logged no errors but the HTTP failures the tests asked for", () => {
-  const unexpected = problems.filter((text) => !/^Failed to load resource: the server responded with a status of (404|500|503)/.test(text));
+  // HTTP failures and the cut connections (`error_after`) the tests asked for.
+  const asked = /^Failed to load resource: (the server responded with a status of (404|500|503)|net::ERR_INCOMPLETE_CHUNKED_ENCODING)/;
+  const unexpected = problems.filter((text) => !asked.test(text));
   assert.deepEqual(unexpected, []);
 });

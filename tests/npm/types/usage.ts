@@ -15,6 +15,24 @@ for await (const event of text) {
   void [data, type, id, origin];
 }
 
+// An LLM completion: POST, ended by [DONE] or a test of the message, sent again only if asked.
+const completion = new EventStream<{ choices: { delta: { content?: string } }[] }>("/v1/chat/completions", {
+  transport: "fetch",
+  method: "POST",
+  body: "{}",
+  json: true,
+  endOn: "[DONE]",
+  resend: false,
+});
+const byTest = new EventStream("/v1/chat/completions", {
+  transport: "fetch",
+  endOn: (message: StreamEvent<string>) => message.data.includes("finish_reason"),
+});
+const ended: "no-content" | "end-marker" | "response-ended" | "closed" | "error" | null = completion.endReason;
+void [byTest, ended];
+// @ts-expect-error endOn is a string or a function
+new EventStream("/v1/chat/completions", { transport: "fetch", endOn: 3 });
+
 // Every option of the issue, and JSON data of a type the user names.
 interface Tick {
   seq: number;

@@ -15,6 +15,9 @@ use serde_json::json;
 
 use crate::{conn::Conn, counter::first_id, params::BadParam};
 
+/// How long the tokens before an `error_after` cut are left to be read.
+const READ_BEFORE_CUT: Duration = Duration::from_millis(200);
+
 /// The reply unless `reply` gives one.
 const DEFAULT_REPLY: &str = "Hello! How can I help you today?";
 
@@ -62,6 +65,9 @@ pub async fn completions(
     Ok(conn.event_stream(move |out| async move {
         for (sent, event) in events.into_iter().enumerate() {
             if cut == Some(sent) {
+                // A browser drops body bytes it has not handed to the reader yet when the
+                // body errors: give it time to hand over the tokens before the cut.
+                out.idle(READ_BEFORE_CUT).await?;
                 return out.abort().await;
             }
             if sent > 0 {
