@@ -1,7 +1,9 @@
 //! `wasm_sse::leptos::use_sse` rendered on the server (Leptos `ssr`, natively): it opens
 //! nothing, does not panic, and renders the first state the client will also render.
-//! Run with `--features leptos,leptos/ssr` (scripts/test.sh does).
-#![cfg(all(not(target_arch = "wasm32"), feature = "leptos"))]
+//! Run with `--features test-leptos-ssr` (scripts/test.sh does): `leptos` in Leptos' `ssr`
+//! mode. Plain `leptos` is not enough: under `cargo test --workspace` the examples turn it on
+//! with `csr`, where the hook opens streams.
+#![cfg(all(not(target_arch = "wasm32"), feature = "test-leptos-ssr"))]
 
 use leptos::prelude::*;
 use wasm_sse::leptos::{use_sse, UseSseOptions};
