@@ -92,6 +92,8 @@ impl EndOn {
 pub(crate) struct Status {
     state: Cell<ConnectionState>,
     end: RefCell<Option<EndReason>>,
+    /// The response of the latest connection that opened (fetch transport).
+    response: RefCell<Option<crate::ResponseHead>>,
 }
 
 impl Status {
@@ -99,7 +101,12 @@ impl Status {
         Rc::new(Status {
             state: Cell::new(ConnectionState::Connecting),
             end: RefCell::new(None),
+            response: RefCell::new(None),
         })
+    }
+
+    pub(crate) fn response(&self) -> Option<crate::ResponseHead> {
+        self.response.borrow().clone()
     }
 
     pub(crate) fn state(&self) -> ConnectionState {
@@ -351,6 +358,7 @@ impl Loop {
                     None => FetchConnection::open(&self.plan.url, options, last_event_id).await?,
                 };
                 self.origin = SmolStr::new(connection.origin());
+                *self.state.response.borrow_mut() = Some(connection.head().clone());
                 Live::Fetch(connection)
             }
             #[cfg(feature = "eventsource")]

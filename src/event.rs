@@ -164,3 +164,36 @@ pub enum EndReason {
     /// An error ended the stream; it was the stream's last item.
     Failed(crate::Error),
 }
+
+/// The status and headers of the response a fetch stream opened with:
+/// [`EventSource::response`](crate::EventSource::response).
+///
+/// Cross-origin, the browser shows only the CORS-safelisted headers and those the server
+/// lists in `Access-Control-Expose-Headers`.
+///
+/// ```
+/// use wasm_sse::ResponseHead;
+///
+/// let head = ResponseHead {
+///     status: 200,
+///     headers: vec![("x-ratelimit-remaining".into(), "41".into())],
+/// };
+/// assert_eq!(head.header("X-RateLimit-Remaining"), Some("41"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseHead {
+    /// The HTTP status: 200 for a stream that opened.
+    pub status: u16,
+    /// The headers, names in lowercase, in the browser's order.
+    pub headers: Vec<(String, String)>,
+}
+
+impl ResponseHead {
+    /// The value of header `name` (ASCII case-insensitive), if the response has it.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(header, _)| header.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+}

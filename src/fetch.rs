@@ -11,13 +11,32 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::{Credentials, Error};
+use crate::{Credentials, Error, ResponseHead};
+
+/// Headers made anew before every request: a token refreshed since the last one, say.
+#[derive(Clone)]
+pub(crate) struct HeadersFn(
+    pub(crate)  std::rc::Rc<
+        dyn Fn() -> futures_util::future::LocalBoxFuture<'static, Result<Headers, Error>>,
+    >,
+);
+
+/// Header names and values.
+pub(crate) type Headers = Vec<(String, String)>;
+
+impl std::fmt::Debug for HeadersFn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HeadersFn(..)")
+    }
+}
 
 /// What a fetch request carries besides its URL, and how its response is read.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct FetchOptions {
     pub(crate) method: Option<String>,
-    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) headers: Headers,
+    /// Called before every request; its headers are set after (over) `headers`.
+    pub(crate) headers_with: Option<HeadersFn>,
     pub(crate) body: Option<Vec<u8>>,
     pub(crate) credentials: Credentials,
     pub(crate) stall_timeout: Option<Duration>,
@@ -43,6 +62,7 @@ impl FetchOptions {
         url: &str,
         last_event_id: &str,
         signal: &web_sys::AbortSignal,
+        fresh: &[(String, String)],
     ) -> Result<web_sys::Request, Error> {
         let init = web_sys::RequestInit::new();
         init.set_method(self.method.as_deref().unwrap_or("GET"));
@@ -54,7 +74,7 @@ impl FetchOptions {
             Credentials::Include => web_sys::RequestCredentials::Include,
         });
         init.set_signal(Some(signal));
-        if !self.headers.is_empty() {
+        if !self.headers.is_empty() || self.headers_with.is_some() {
             // The browser would send our headers on to any origin a redirect leads to.
             init.set_redirect(web_sys::RequestRedirect::Manual);
         }
@@ -66,7 +86,7 @@ impl FetchOptions {
         headers
             .set("Accept", "text/event-stream")
             .map_err(invalid)?;
-        for (name, value) in &self.headers {
+        for (name, value) in self.headers.iter().chain(fresh) {
             headers.set(name, value).map_err(invalid)?;
         }
         if !last_event_id.is_empty() {
@@ -82,7 +102,7 @@ impl FetchOptions {
     /// without sending it.
     pub(crate) fn validate(&self, url: &str) -> Result<(), Error> {
         let controller = web_sys::AbortController::new().map_err(|err| Error::from_js(&err))?;
-        self.request(url, "", &controller.signal()).map(drop)
+        self.request(url, "", &controller.signal(), &[]).map(drop)
     }
 }
 
@@ -125,6 +145,7 @@ pub(crate) struct FetchConnection {
     rest: Option<js_sys::Uint8Array>,
     stall_timeout: Option<Duration>,
     origin: String,
+    head: ResponseHead,
     // Dropped after `Drop::drop` has cancelled the reader: then the request is aborted.
     _abort: AbortOnDrop,
 }
@@ -143,15 +164,33 @@ impl Drop for FetchConnection {
 
 impl FetchConnection {
     /// Sends the request and checks the response: status 200 and a `text/event-stream`
-    /// content type, else the typed error.
+    /// content type, else the typed error. With headers made per request, a 401 has them made
+    /// once more and the request sent again at once (an expired token, refreshed).
     pub(crate) async fn open(
         url: &str,
         options: &FetchOptions,
         last_event_id: &str,
     ) -> Result<Self, Error> {
+        match Self::open_once(url, options, last_event_id).await {
+            Err(Error::Status { status: 401, .. }) if options.headers_with.is_some() => {
+                Self::open_once(url, options, last_event_id).await
+            }
+            opened => opened,
+        }
+    }
+
+    async fn open_once(
+        url: &str,
+        options: &FetchOptions,
+        last_event_id: &str,
+    ) -> Result<Self, Error> {
+        let fresh = match &options.headers_with {
+            Some(HeadersFn(make)) => make().await?,
+            None => Vec::new(),
+        };
         let abort =
             AbortOnDrop(web_sys::AbortController::new().map_err(|err| Error::from_js(&err))?);
-        let request = options.request(url, last_event_id, &abort.0.signal())?;
+        let request = options.request(url, last_event_id, &abort.0.signal(), &fresh)?;
         let response: web_sys::Response = JsFuture::from(fetch_request(&request))
             .await
             .map_err(|err| Error::Network(crate::error::js_message(&err)))?
@@ -185,8 +224,17 @@ impl FetchConnection {
             rest: None,
             stall_timeout: options.stall_timeout,
             origin: origin_of(&response.url()).unwrap_or_default(),
+            head: ResponseHead {
+                status: response.status(),
+                headers: header_pairs(&headers),
+            },
             _abort: abort,
         })
+    }
+
+    /// The response's status and the headers the page may read.
+    pub(crate) fn head(&self) -> &ResponseHead {
+        &self.head
     }
 
     /// The serialized origin of the response's final URL (after redirects).
@@ -265,6 +313,21 @@ pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
         return None;
     }
     Some(Duration::from_secs(value.parse().unwrap_or(u64::MAX)))
+}
+
+/// Every header of `headers` the page may read (cross-origin: the CORS-safelisted ones and
+/// those the server exposes), names lowercased as the browser gives them.
+fn header_pairs(headers: &web_sys::Headers) -> Headers {
+    let Ok(Some(entries)) = js_sys::try_iter(headers) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let pair: js_sys::Array = entry.dyn_into().ok()?;
+            Some((pair.get(0).as_string()?, pair.get(1).as_string()?))
+        })
+        .collect()
 }
 
 /// The serialized origin of an absolute URL.

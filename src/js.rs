@@ -73,12 +73,21 @@ export interface RetryOptions {
   jitter?: number;
 }
 
+/** Request headers: a plain object of strings, a `Headers`, or `[name, value]` pairs. */
+export type HeaderList = Record<string, string> | Headers | Array<[string, string]>;
+
+/** The response a fetch stream opened with: its status and the headers the page may read (cross-origin: the safelisted ones and those the server exposes), names in lowercase. */
+export interface StreamResponse {
+  status: number;
+  headers: Record<string, string>;
+}
+
 /** Options of `new EventStream(url, options)`. Unknown names are refused. */
 export interface EventStreamOptions {
   /** `"eventsource"` (default): the browser's EventSource. `"fetch"`: fetch() parsed in wasm, with method, headers, body and typed errors. */
   transport?: TransportName;
-  /** Request headers (fetch transport). */
-  headers?: Record<string, string> | Headers | Array<[string, string]>;
+  /** Request headers (fetch transport), or a function that makes them (or a promise of them) before every request: the first and each reconnect, so a refreshed token is sent. On a 401 it is called once more and the request sent again at once. */
+  headers?: HeaderList | (() => HeaderList | Promise<HeaderList>);
   /** Request method, default "GET" (fetch transport). */
   method?: string;
   /** Request body, sent again on every reconnect (fetch transport, not with GET). */
@@ -108,7 +117,7 @@ export interface EventStreamOptions {
   /** End the stream cleanly at the first message whose data is this string (`"[DONE]"`), or for which this function of the message (its data unparsed) returns true: the message is not delivered and the connection is closed at once. */
   endOn?: string | ((message: StreamEvent<string>) => boolean);
   /** Called on every (re)connection, while the stream is iterated. */
-  onOpen?: () => void;
+  onOpen?: (response: StreamResponse | null) => void;
   /** Called with each error the stream goes on after (a reconnect, a message that is not JSON), while it is iterated. */
   onError?: (error: EventStreamError) => void;
 }
@@ -171,6 +180,8 @@ export interface EventStream<T = string> extends AsyncIterator<StreamEvent<T>, u
   readonly reconnect: { attempt: number; delayMs: number } | null;
   /** The absolute URL of the stream. */
   readonly url: string;
+  /** The response the stream last opened with (fetch transport), else `null`. */
+  readonly response: StreamResponse | null;
   /** Why the stream ended: the server answered 204 (`"no-content"`, iteration ends `done`, no error), it was closed (`close()`, `break`, the signal), or an error ended it (the one iteration threw); `null` while it runs. */
   readonly endReason: EndReasonName | null;
   /** The last event id received (or given as `lastEventId`). */
@@ -372,6 +383,13 @@ impl EventStream {
         }
     }
 
+    /// `{ status, headers }` of the response the stream last opened with (fetch transport),
+    /// else `null`.
+    #[wasm_bindgen(getter)]
+    pub fn response(&self) -> JsValue {
+        self.shared.response()
+    }
+
     /// The absolute URL of the stream.
     #[wasm_bindgen(getter)]
     pub fn url(&self) -> String {
@@ -446,6 +464,19 @@ impl Shared {
         drop(listener);
     }
 
+    /// `{ status, headers }` of the response the stream last opened with, or `null`.
+    fn response(&self) -> JsValue {
+        let Some(head) = self.status.as_ref().and_then(|status| status.response()) else {
+            return JsValue::NULL;
+        };
+        let headers = Object::new();
+        for (name, value) in &head.headers {
+            // Setting a property on a fresh plain object cannot fail.
+            let _ = Reflect::set(&headers, &name.into(), &value.into());
+        }
+        object(&[("status", head.status.into()), ("headers", headers.into())])
+    }
+
     fn call(&self, callback: &Option<js_sys::Function>, argument: &JsValue) {
         if let Some(callback) = callback {
             if let Err(exception) = callback.call1(&JsValue::UNDEFINED, argument) {
@@ -498,7 +529,7 @@ async fn pull_batch(shared: &Shared) -> Result<JsValue, JsValue> {
                 shared.close();
                 return Ok(JsValue::UNDEFINED);
             }
-            Some(Ok(Event::Open)) => shared.call(&shared.on_open, &JsValue::UNDEFINED),
+            Some(Ok(Event::Open)) => shared.call(&shared.on_open, &shared.response()),
             // Messages go into batches (above, and in `poll_batch`).
             Some(Ok(Event::Message(_))) => {}
             Some(Err(err)) => {
@@ -630,6 +661,7 @@ impl Drop for AbortListener {
 struct Options {
     transport: Transport,
     headers: Vec<(String, String)>,
+    headers_fn: Option<js_sys::Function>,
     method: Option<String>,
     body: Option<Vec<u8>>,
     with_credentials: bool,
@@ -712,7 +744,11 @@ impl Options {
                     ))
                 }
             },
-            headers: headers(&get("headers"))?,
+            headers: match get("headers").is_function() {
+                true => Vec::new(),
+                false => headers(&get("headers"))?,
+            },
+            headers_fn: get("headers").dyn_into::<js_sys::Function>().ok(),
             method: string(&get("method"), "method")?,
             body: body(&get("body"))?,
             with_credentials: boolean(&get("withCredentials"), "withCredentials")?,
@@ -754,6 +790,10 @@ impl Options {
             .transport(self.transport)
             .with_credentials(self.with_credentials)
             .events(self.events);
+        if let Some(make) = self.headers_fn {
+            builder = builder
+                .headers_made_by(move || Box::pin(made_headers(make.call0(&JsValue::UNDEFINED))));
+        }
         for (name, value) in self.headers {
             builder = builder.header(name, value);
         }
@@ -911,6 +951,20 @@ fn strings(value: &JsValue, name: &str) -> Result<Vec<String>, JsValue> {
                 .ok_or_else(|| expected(name, "an array of strings", value))
         })
         .collect()
+}
+
+/// What a `headers` function returned (or threw), awaited if it is a promise, as headers.
+async fn made_headers(made: Result<JsValue, JsValue>) -> Result<Vec<(String, String)>, Error> {
+    let failed = |err: JsValue| {
+        Error::InvalidRequest(format!("headers(): {}", crate::error::js_message(&err)))
+    };
+    let mut value = made.map_err(failed)?;
+    if let Some(promise) = value.dyn_ref::<Promise>() {
+        value = wasm_bindgen_futures::JsFuture::from(promise.clone())
+            .await
+            .map_err(failed)?;
+    }
+    headers(&value).map_err(failed)
 }
 
 fn end_on(value: &JsValue) -> Result<Option<EndOnOption>, JsValue> {

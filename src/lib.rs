@@ -87,7 +87,7 @@ pub use connection::LAST_EVENT_ID_PARAM;
 #[cfg_attr(docsrs, doc(cfg(any(feature = "eventsource", feature = "fetch"))))]
 pub use credentials::Credentials;
 pub use error::Error;
-pub use event::{ConnectionState, EndReason, Event, Message, ReadyState};
+pub use event::{ConnectionState, EndReason, Event, Message, ReadyState, ResponseHead};
 pub use retry::RetryPolicy;
 /// The string type of [`Message`]'s event type, id and origin, re-exported from `smol_str`.
 pub use smol_str::SmolStr;

@@ -128,6 +128,25 @@ impl<T> EventSource<T> {
         self.state.end_reason()
     }
 
+    /// The status and headers of the response the stream last opened with (rate-limit
+    /// headers, say), updated at every [`Event::Open`]; `None` before the first and with
+    /// [`Transport::EventSource`], whose browser API shows no response.
+    ///
+    /// ```no_run
+    /// use futures::StreamExt;
+    /// use wasm_sse::{Event, EventSource, Transport};
+    ///
+    /// # async fn run() -> Result<(), wasm_sse::Error> {
+    /// let mut feed = EventSource::builder("/feed").transport(Transport::Fetch).open()?;
+    /// if let Some(Ok(Event::Open)) = feed.next().await {
+    ///     let remaining = feed.response().and_then(|r| r.header("x-ratelimit-remaining").map(str::to_owned));
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn response(&self) -> Option<crate::ResponseHead> {
+        self.state.response()
+    }
+
     /// Closes the connection. The stream then ends (`None`); nothing buffered is delivered.
     /// Closing twice does nothing, nor does closing a stream that has ended (its
     /// [`end_reason`](Self::end_reason) stays).
@@ -417,6 +436,56 @@ impl Builder {
         self
     }
 
+    /// Makes headers anew before every request, the first and each reconnect: a token that
+    /// may have been refreshed since. They are set after (over) those of
+    /// [`header`](Self::header). On a `401` answer it is called once more and the request
+    /// sent again at once; a second `401` is [`Error::Status`], which ends the stream.
+    /// Needs [`Transport::Fetch`].
+    ///
+    /// ```no_run
+    /// use wasm_sse::{EventSource, Transport};
+    ///
+    /// async fn current_token() -> String {
+    ///     // Ask the auth server, or read a refreshed one from storage.
+    ///     "t0ken".to_owned()
+    /// }
+    ///
+    /// # fn run() -> Result<(), wasm_sse::Error> {
+    /// let feed = EventSource::builder("/feed")
+    ///     .transport(Transport::Fetch)
+    ///     .headers_with(|| async {
+    ///         vec![("Authorization".to_owned(), format!("Bearer {}", current_token().await))]
+    ///     })
+    ///     .open()?;
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "fetch")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "fetch")))]
+    pub fn headers_with<F, Fut>(self, make: F) -> Self
+    where
+        F: Fn() -> Fut + 'static,
+        Fut: std::future::Future<Output = Vec<(String, String)>> + 'static,
+    {
+        self.headers_made_by(move || {
+            let headers = make();
+            Box::pin(async move { Ok(headers.await) })
+        })
+    }
+
+    /// [`headers_with`](Self::headers_with) whose headers may fail to be made (the npm API's
+    /// function, whose promise may reject).
+    #[cfg(feature = "fetch")]
+    pub(crate) fn headers_made_by(
+        mut self,
+        make: impl Fn() -> futures_util::future::LocalBoxFuture<
+                'static,
+                Result<crate::fetch::Headers, Error>,
+            > + 'static,
+    ) -> Self {
+        self.fetch.headers_with = Some(crate::fetch::HeadersFn(Rc::new(make)));
+        self
+    }
+
     /// Sends a request that is not a plain GET (another method, or a body) again when its
     /// response ends or fails, even when the server sent no id to resume from. Off by
     /// default: such a request, an LLM completion say, would run (and be billed) again, so
@@ -533,6 +602,7 @@ impl Builder {
         let set = [
             (self.fetch.method.is_some(), "method"),
             (!self.fetch.headers.is_empty(), "header"),
+            (self.fetch.headers_with.is_some(), "headers_with"),
             (self.fetch.body.is_some(), "body"),
             (self.fetch.stall_timeout.is_some(), "stall_timeout"),
             (self.fetch.max_event_size.is_some(), "max_event_size"),

@@ -4,6 +4,8 @@
 
 mod common;
 
+use std::cell::Cell;
+use std::rc::Rc;
 use std::time::Duration;
 
 use common::*;
@@ -234,4 +236,139 @@ async fn an_end_predicate_sees_each_message_and_the_first_match_ends_the_stream(
         "the finish chunk ends it"
     );
     assert_eq!(feed.end_reason(), Some(EndReason::EndMarker));
+}
+
+/// The tag's next token from the test server: each call issues a new one, and only the latest
+/// is valid.
+async fn next_token(tag: &str) -> String {
+    let token = fetch_json(&url(&format!("/v1/token?tag={tag}")), false).await;
+    token["token"].as_str().expect("a token").to_owned()
+}
+
+/// A header function for `headers_with` that counts its calls and hands `make` the call's
+/// number, from 1.
+fn counted<Fut>(make: impl Fn(u32) -> Fut) -> (Rc<Cell<u32>>, impl Fn() -> Fut) {
+    let calls = Rc::new(Cell::new(0));
+    let counter = Rc::clone(&calls);
+    let counting = move || {
+        counter.set(counter.get() + 1);
+        make(counter.get())
+    };
+    (calls, counting)
+}
+
+fn bearer(token: &str) -> Vec<(String, String)> {
+    vec![("Authorization".to_owned(), format!("Bearer {token}"))]
+}
+
+/// The status and `Authorization` header of each POST of `tag`.
+async fn authorizations(tag: &str) -> Vec<(u64, String)> {
+    connection_log(tag)
+        .await
+        .iter()
+        .map(|record| {
+            let authorization = record["headers"]["authorization"].as_str().unwrap_or("-");
+            (record["status"].as_u64().unwrap(), authorization.to_owned())
+        })
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn the_header_function_runs_before_every_request_and_its_fresh_token_is_sent() {
+    // A cut after every third token: three requests, each with the token made just before it.
+    let tag = unique_tag("llm-token");
+    let (calls, headers) = counted({
+        let tag = tag.clone();
+        move |_| {
+            let tag = tag.clone();
+            async move { bearer(&next_token(&tag).await) }
+        }
+    });
+    let mut feed = completion("&auth=1&ids=1&error_after=3", &tag)
+        .headers_with(headers)
+        .end_on_data("[DONE]")
+        .open()
+        .unwrap()
+        .json::<Chunk>();
+    let items = to_the_end(&mut feed).await;
+    assert_eq!(text_of(&items), (REPLY.to_owned(), true));
+    assert_eq!(calls.get(), 3);
+    assert_eq!(
+        authorizations(&tag).await,
+        [
+            (200, "Bearer t1".to_owned()),
+            (200, "Bearer t2".to_owned()),
+            (200, "Bearer t3".to_owned())
+        ]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_401_makes_the_headers_once_more_and_sends_the_request_again_at_once() {
+    // The first call gives a token that has expired; the second asks for a new one.
+    let tag = unique_tag("llm-refresh");
+    let (calls, headers) = counted({
+        let tag = tag.clone();
+        move |call| {
+            let tag = tag.clone();
+            async move {
+                match call {
+                    1 => bearer("expired"),
+                    _ => bearer(&next_token(&tag).await),
+                }
+            }
+        }
+    });
+    let mut feed = completion("&auth=1", &tag)
+        .headers_with(headers)
+        .end_on_data("[DONE]")
+        .open()
+        .unwrap()
+        .json::<Chunk>();
+    let items = to_the_end(&mut feed).await;
+    assert_eq!(
+        items.first(),
+        Some(&Ok(Event::Open)),
+        "no 401 item: {items:?}"
+    );
+    assert_eq!(text_of(&items), (REPLY.to_owned(), true));
+    assert_eq!(calls.get(), 2, "one refresh");
+    assert_eq!(
+        authorizations(&tag).await,
+        [
+            (401, "Bearer expired".to_owned()),
+            (200, "Bearer t1".to_owned())
+        ]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_second_401_ends_the_stream_with_the_status() {
+    let tag = unique_tag("llm-401");
+    let (calls, headers) = counted(|_| async { bearer("never-valid") });
+    let mut feed = completion("&auth=1", &tag)
+        .headers_with(headers)
+        .open()
+        .unwrap()
+        .json::<Chunk>();
+    let items = to_the_end(&mut feed).await;
+    assert_eq!(items, [Err(status(401))]);
+    assert_eq!(feed.end_reason(), Some(EndReason::Failed(status(401))));
+    assert_eq!(calls.get(), 2, "one refresh, one retry, then no more");
+    assert_eq!(connection_log(&tag).await.len(), 2);
+}
+
+#[wasm_bindgen_test]
+async fn the_response_of_the_open_connection_is_readable() {
+    let tag = unique_tag("llm-response");
+    let mut feed = completion("&interval_ms=50", &tag)
+        .end_on_data("[DONE]")
+        .open()
+        .unwrap();
+    assert_eq!(feed.response(), None, "before the first open");
+    assert_eq!(next(&mut feed).await, Some(Ok(Event::Open)));
+    let head = feed.response().expect("the response");
+    assert_eq!(head.status, 200);
+    let content_type = head.header("Content-Type").unwrap_or_default();
+    assert!(content_type.starts_with("text/event-stream"), "{head:?}");
 }

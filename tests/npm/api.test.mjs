@@ -667,6 +667,42 @@ test("fetch: with ids a broken-off POST is sent again with its body and Last-Eve
   assert.deepEqual(await posts(tag), [["POST", true, null], ["POST", true, "3"], ["POST", true, "6"]]);
 });
 
+test("fetch: a headers function runs before every request, a 401 refreshes once, and onOpen gets the response", async () => {
+  const tags = ["npm-llm-token", "npm-llm-refresh"];
+  for (const tag of tags) await reset(tag);
+  const result = await inPage(async (server, [tags, body]) => {
+    const { EventStream } = globalThis.wasmSse;
+    const token = async (tag) => (await (await fetch(`${server}/v1/token?tag=${tag}`)).json()).token;
+    const run = async (tag, params, makeHeaders) => {
+      const calls = [];
+      const responses = [];
+      const stream = new EventStream(`${server}/v1/chat/completions?tag=${tag}${params}`, {
+        transport: "fetch", method: "POST", body, json: true, endOn: "[DONE]", retry: { initialDelayMs: 20 },
+        headers: () => makeHeaders(calls.push(calls.length + 1)),
+        onOpen: (response) => responses.push([response.status, response.headers["content-type"]]),
+      });
+      let text = "";
+      for await (const event of stream) text += event.data.choices[0].delta.content ?? "";
+      return { text, calls: calls.length, responses };
+    };
+    return [
+      // A promise of headers, made anew for each of the three requests the cuts cause.
+      await run(tags[0], "&auth=1&ids=1&error_after=3", async () => ({ Authorization: `Bearer ${await token(tags[0])}` })),
+      // The first token has expired: a 401, one refresh, one retry; plain objects this time.
+      await run(tags[1], "&auth=1", (call) => (call === 1 ? { Authorization: "Bearer expired" } : token(tags[1]).then((t) => [["Authorization", `Bearer ${t}`]]))),
+    ];
+  }, [tags, completionBody]);
+  const reply = "Hello! How can I help you today?";
+  const opened = [200, "text/event-stream"];
+  assert.deepEqual(result, [
+    { text: reply, calls: 3, responses: [opened, opened, opened] },
+    { text: reply, calls: 2, responses: [opened] },
+  ]);
+  const auth = async (tag) => (await connections(tag)).map((record) => [record.status, record.headers.authorization]);
+  assert.deepEqual(await auth(tags[0]), [[200, "Bearer t1"], [200, "Bearer t2"], [200, "Bearer t3"]]);
+  assert.deepEqual(await auth(tags[1]), [[401, "Bearer expired"], [200, "Bearer t1"]]);
+});
+
 test("resend and endOn are checked like every option", async () => {
   const errors = await inPage(() => {
     const { EventStream } = globalThis.wasmSse;
@@ -683,7 +719,7 @@ test("resend and endOn are checked like every option", async () => {
 
 test("the page logged no errors but the HTTP failures the tests asked for", () => {
   // HTTP failures and the cut connections (`error_after`) the tests asked for.
-  const asked = /^Failed to load resource: (the server responded with a status of (404|500|503)|net::ERR_INCOMPLETE_CHUNKED_ENCODING)/;
+  const asked = /^Failed to load resource: (the server responded with a status of (401|404|500|503)|net::ERR_INCOMPLETE_CHUNKED_ENCODING)/;
   const unexpected = problems.filter((text) => !asked.test(text));
   assert.deepEqual(unexpected, []);
 });

@@ -29,6 +29,18 @@ const byTest = new EventStream("/v1/chat/completions", {
   endOn: (message: StreamEvent<string>) => message.data.includes("finish_reason"),
 });
 const ended: "no-content" | "end-marker" | "response-ended" | "closed" | "error" | null = completion.endReason;
+// Headers made before every request, and the response each open carries.
+const authorized = new EventStream("/v1/chat/completions", {
+  transport: "fetch",
+  headers: async () => ({ Authorization: `Bearer ${await Promise.resolve("t")}` }),
+  onOpen: (response) => {
+    const status: number | undefined = response?.status;
+    const limit: string | undefined = response?.headers["x-ratelimit-remaining"];
+    void [status, limit];
+  },
+});
+const head: { status: number; headers: Record<string, string> } | null = authorized.response;
+void head;
 void [byTest, ended];
 // @ts-expect-error endOn is a string or a function
 new EventStream("/v1/chat/completions", { transport: "fetch", endOn: 3 });
