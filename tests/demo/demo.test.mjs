@@ -106,3 +106,40 @@ test("a server restart shows reconnecting, then resumes by Last-Event-ID without
   const unexpected = problems.filter((message) => !/net::ERR_CONNECTION_REFUSED/.test(message));
   assert.deepEqual(unexpected, []);
 });
+
+// The LLM chat, in Rust (examples/llm-chat) and in JavaScript (www/chat.html): Send streams the
+// completion into the text area, exactly once per click; Stop aborts it mid-stream.
+for (const [name, path] of [["Rust", "/examples/llm-chat/"], ["JavaScript", "/www/chat.html"]]) {
+  test(`the ${name} LLM chat streams a completion token by token, and Stop hangs up`, async () => {
+    const tag = `demo-chat-${name}`;
+    const chat = await browser.newPage();
+    const chatProblems = [];
+    chat.on("console", (message) => message.type() === "error" && chatProblems.push(message.text()));
+    chat.on("pageerror", (error) => chatProblems.push(`uncaught: ${error.message}`));
+    try {
+      await chat.goto(`${server.url}${path}?tag=${tag}&interval_ms=40`);
+      await chat.click("#send");
+      await chat.waitForFunction(() => document.querySelector("#state").textContent === "done", null, WAIT);
+      assert.equal(await chat.inputValue("#output"), "Hello! How can I help you today?");
+      await chat.screenshot({ path: `test-results/chat-${name.toLowerCase()}.png` });
+
+      // Slowly this time, and stopped after the first tokens.
+      await chat.goto(`${server.url}${path}?tag=${tag}&interval_ms=500`);
+      await chat.click("#send");
+      await chat.waitForFunction(() => document.querySelector("#output").value.length > 0, null, WAIT);
+      await chat.click("#stop");
+      await chat.waitForFunction(() => document.querySelector("#state").textContent === "stopped", null, WAIT);
+      const stopped = await chat.inputValue("#output");
+      assert.ok(stopped.length > 0 && stopped.length < "Hello! How can I help you today?".length, stopped);
+
+      const stats = async () => (await fetch(`${server.url}/stats?tag=${tag}`)).json();
+      for (let i = 0; i < 100 && (await stats()).open !== 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.deepEqual(await stats(), { open: 0, total: 2 }, "one POST per click, and Stop hung up");
+      const log = await (await fetch(`${server.url}/log?tag=${tag}`)).json();
+      assert.deepEqual(log.map((record) => [record.method, JSON.parse(record.body).stream]), [["POST", true], ["POST", true]]);
+      assert.deepEqual(chatProblems, []);
+    } finally {
+      await chat.close();
+    }
+  });
+}
