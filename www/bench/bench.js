@@ -267,3 +267,84 @@ export async function memoryCheck(name, n) {
     return { error: String(err?.message ?? err) };
   }
 }
+
+// Latency: how long after the server's write of a token it reaches the page's code. The server
+// stamps each message with the time of its write (`/counter?stamp=1`, microseconds since the
+// epoch, same machine); each runner hands every message's stamp to `arrived` as soon as the
+// client delivers it.
+
+/** The latency runners by row name: `(url, count, arrived) => Promise`. */
+const latencyClients = {
+  "raw-eventsource": (url, count, arrived) =>
+    browserEventSource(url, count, (event) => {
+      const data = JSON.parse(event.data);
+      arrived(data.at_us);
+      return data.seq;
+    }),
+  "eventsource-parser": async (url, count, arrived) => {
+    const check = checker(count);
+    const controller = new AbortController();
+    const response = await fetch(url, { signal: controller.signal, headers: { Accept: "text/event-stream" } });
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    let finished = false;
+    const parser = createParser({
+      onEvent(event) {
+        const data = JSON.parse(event.data);
+        arrived(data.at_us);
+        finished ||= check.take(data.seq);
+      },
+    });
+    try {
+      while (!finished) {
+        const { value, done } = await reader.read();
+        if (done) throw check.early("the stream ended");
+        parser.feed(decoder.decode(value, { stream: true }));
+      }
+    } finally {
+      controller.abort();
+    }
+  },
+  "wasm-sse-fetch": (url, count, arrived) => rust.latencyFetch(url, count, arrived),
+};
+
+/** The npm package's latency row, once `ready` has loaded it. */
+async function addNpmLatency() {
+  const npm = await import("/pkg/web/wasm_sse.js").catch(() => null);
+  if (typeof npm?.EventStream !== "function") return;
+  latencyClients["npm-json-fetch"] = async (url, count, arrived) => {
+    const check = checker(count);
+    const stream = new npm.EventStream(url, { json: true, transport: "fetch" });
+    try {
+      for await (const message of stream) {
+        arrived(message.data.at_us);
+        if (check.take(message.data.seq)) return;
+      }
+      throw check.early("the stream ended");
+    } finally {
+      stream.close();
+    }
+  };
+}
+const latencyReady = ready.then(addNpmLatency);
+
+/** The latency rows available. */
+export const latencyRows = async () => (await latencyReady, Object.keys(latencyClients));
+
+/**
+ * Runs latency row `name` once over `url` (stamped messages); resolves to every message's
+ * latency in milliseconds, in order, or `{ error }`.
+ */
+export async function latency(name, url, count) {
+  await latencyReady;
+  const client = latencyClients[name];
+  if (!client) return { error: `no latency client named ${name}` };
+  const latencies = [];
+  const arrived = (atUs) => latencies.push(performance.timeOrigin + performance.now() - atUs / 1000);
+  try {
+    await client(url, count, arrived);
+  } catch (err) {
+    return { error: String(err?.message ?? err) };
+  }
+  return { latencies };
+}

@@ -122,6 +122,45 @@ pub async fn wasm_sse_fetch(url: String, count: u32) -> Result<(), JsValue> {
     wasm_sse(url, count, Transport::Fetch, true).await
 }
 
+/// One message of `/counter?stamp=1`: when the server wrote it.
+#[derive(serde::Deserialize)]
+struct Stamped {
+    seq: u64,
+    at_us: f64,
+}
+
+/// The latency row of wasm-sse's fetch transport: reads `count` stamped messages of `url`,
+/// decoded into [`Stamped`], and hands each one's write time to `arrived` as it is delivered
+/// (the page notes the time of the call).
+#[wasm_bindgen(js_name = latencyFetch)]
+pub async fn latency_fetch(
+    url: String,
+    count: u32,
+    arrived: js_sys::Function,
+) -> Result<(), JsValue> {
+    let mut feed = EventSource::builder(url)
+        .transport(Transport::Fetch)
+        .open()
+        .map_err(|err| fail(err.to_string()))?
+        .json::<Stamped>();
+    let mut checker = Checker::new(count);
+    loop {
+        match feed.next().await {
+            Some(Ok(Event::Message(message))) => {
+                arrived.call1(&JsValue::NULL, &message.data.at_us.into())?;
+                if checker.take(message.data.seq)? {
+                    break;
+                }
+            }
+            Some(Ok(Event::Open)) => {}
+            Some(Err(err)) => return Err(checker.early(err)),
+            None => return Err(checker.early("the stream ended")),
+        }
+    }
+    feed.close();
+    Ok(())
+}
+
 /// Bytes of this module's linear memory, for the memory checks.
 #[wasm_bindgen(js_name = wasmMemoryBytes)]
 pub fn wasm_memory_bytes() -> f64 {

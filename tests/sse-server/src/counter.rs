@@ -48,6 +48,7 @@ pub async fn counter(conn: Conn, headers: HeaderMap) -> Result<Response, BadPara
     let count: Option<u64> = params.num("count")?;
     let interval = Duration::from_millis(params.num_or("interval_ms", 0)?);
     let event = params.str("event")?.map(str::to_owned);
+    let stamp = params.flag("stamp", false)?;
     let retry: Option<u64> = params.num("retry")?;
     let drop_after: Option<u64> = params.num("drop_after")?;
     let drop_mode = match params.str("drop_mode")? {
@@ -77,8 +78,11 @@ pub async fn counter(conn: Conn, headers: HeaderMap) -> Result<Response, BadPara
             if sent > 0 {
                 out.idle(interval).await?;
             }
-            out.write(std::mem::take(&mut prefix) + &render(event.as_deref(), id))
-                .await?;
+            let mut text = render(event.as_deref(), id);
+            if stamp {
+                text = stamped(&text, id);
+            }
+            out.write(std::mem::take(&mut prefix) + &text).await?;
             (id, sent) = (id + 1, sent + 1);
         }
     }))
@@ -92,6 +96,18 @@ fn render(event: Option<&str>, id: u64) -> String {
     }
     let _ = write!(text, "id: {id}\ndata: {{\"seq\":{id}}}\n\n");
     text
+}
+
+/// `text` (an event of `render`) with the time it is written added to its data, for the
+/// latency bench: `{"seq":{id},"at_us":MICROSECONDS_SINCE_THE_UNIX_EPOCH}`.
+fn stamped(text: &str, id: u64) -> String {
+    let at_us = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_micros());
+    text.replace(
+        &format!("{{\"seq\":{id}}}"),
+        &format!("{{\"seq\":{id},\"at_us\":{at_us}}}"),
+    )
 }
 
 /// The first half of the event `render` would write, cut inside its JSON: `...data: {"se`.

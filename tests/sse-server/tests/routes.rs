@@ -695,3 +695,31 @@ async fn chat_auth_rejects_a_token_issued_before_a_reset() {
     let response = chat(address, "?auth=1&tag=cr", &[("Authorization", &bearer)]).await;
     assert_eq!(response.status, 401);
 }
+
+#[tokio::test]
+async fn counter_stamps_each_event_with_the_time_of_its_write() {
+    let address = start().await;
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_micros();
+    let body = get(address, "/counter?count=2&stamp=1&after=eof", &[])
+        .await
+        .body()
+        .await;
+    let text = String::from_utf8(body).unwrap();
+    let stamps: Vec<u128> = text
+        .lines()
+        .filter_map(|line| line.strip_prefix("data: "))
+        .map(|data| {
+            let value: serde_json::Value = serde_json::from_str(data).unwrap();
+            value["at_us"].as_u64().unwrap().into()
+        })
+        .collect();
+    assert_eq!(stamps.len(), 2, "{text}");
+    assert!(
+        stamps.iter().all(|&at| at >= before),
+        "{stamps:?} vs {before}"
+    );
+    assert!(text.contains("data: {\"seq\":1,\"at_us\":"), "{text}");
+}
