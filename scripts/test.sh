@@ -12,7 +12,7 @@ echo "==> test: native (cargo test --workspace)"
 cargo test --workspace --exclude leptos-feed --exclude yew-feed
 
 echo "==> test: the Leptos hook rendered on the server (leptos/ssr, natively)"
-cargo test -p wasm-sse --features test-leptos-ssr --test leptos_ssr
+cargo test -p wasm-sse --features leptos,leptos/ssr --test leptos_ssr
 
 echo "==> test: each transport feature alone, and neither (the parser only), builds for wasm"
 cargo check --target wasm32-unknown-unknown -p wasm-sse --no-default-features --features eventsource

@@ -1,9 +1,9 @@
 //! `wasm_sse::leptos::use_sse` rendered on the server (Leptos `ssr`, natively): it opens
 //! nothing, does not panic, and renders the first state the client will also render.
-//! Run with `--features test-leptos-ssr` (scripts/test.sh does): `leptos` in Leptos' `ssr`
-//! mode. Plain `leptos` is not enough: under `cargo test --workspace` the examples turn it on
-//! with `csr`, where the hook opens streams.
-#![cfg(all(not(target_arch = "wasm32"), feature = "test-leptos-ssr"))]
+//! Run with `--features leptos,leptos/ssr` (scripts/test.sh does); Cargo.toml's
+//! `required-features` skips it when either is off (under `cargo test --workspace` the
+//! examples turn `leptos` on with `csr`, where the hook opens streams).
+#![cfg(not(target_arch = "wasm32"))]
 
 use leptos::prelude::*;
 use wasm_sse::leptos::{use_sse, UseSseOptions};
