@@ -310,21 +310,7 @@ async fn dropping_a_fetch_stream_mid_body_hangs_up_at_once() {
     .open()
     .unwrap();
     assert_eq!(next(&mut feed).await, Some(Ok(Event::Open)));
-    until_open(&tag, 1).await;
+    until_open_connections(&tag, 1).await;
     drop(feed);
     assert_all_closed(&tag).await;
-}
-
-/// Waits until the server counts `open` connections of `tag`.
-async fn until_open(tag: &str, open: u64) {
-    within(
-        Duration::from_secs(5),
-        "the server to count the connection",
-        async {
-            while open_connections(tag).await != open {
-                wait(20).await;
-            }
-        },
-    )
-    .await;
 }

@@ -105,6 +105,20 @@ pub async fn open_connections(tag: &str) -> u64 {
         .expect("open")
 }
 
+/// Waits until the server counts `open` open connections of `tag`, failing the test after 5 s.
+pub async fn until_open_connections(tag: &str, open: u64) {
+    within(
+        Duration::from_secs(5),
+        "the server to count the connections",
+        async {
+            while open_connections(tag).await != open {
+                wait(20).await;
+            }
+        },
+    )
+    .await;
+}
+
 /// Waits until the server sees no open connection of `tag`, failing the test after 5 s.
 pub async fn assert_all_closed(tag: &str) {
     within(
