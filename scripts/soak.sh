@@ -4,7 +4,7 @@
 # seeded random byte within its next three events: about three disconnects per four events.
 #   scripts/soak.sh [DISCONNECTS (default 5000)] [SEED (default 1)]
 # Prints one line of figures per transport: sent, received, lost, duplicated, out of order,
-# corrupted, reconnects, JS heap and wasm memory before and after. CI runs the short version
+# corrupted, reconnects, JS heap and live wasm heap bytes before and after. CI runs the short version
 # (200) through `wasm-pack test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
