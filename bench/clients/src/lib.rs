@@ -81,17 +81,28 @@ pub async fn gloo_event_source(url: String, count: u32) -> Result<(), JsValue> {
 /// wasm-sse over `transport`, decoding with `.json::<Tick>()`; each message's last event id
 /// is filled in when `ids`.
 async fn wasm_sse(url: String, count: u32, transport: Transport, ids: bool) -> Result<(), JsValue> {
-    let mut feed = EventSource::builder(url)
+    let builder = EventSource::builder(url)
         .transport(transport)
-        .with_last_event_ids(ids)
+        .with_last_event_ids(ids);
+    read_checked(builder, count, |tick: &Tick| Ok(tick.seq)).await
+}
+
+/// Opens `builder`, decodes each message into `T` and hands it to `seq_of`, which returns its
+/// sequence number, until `count` of them have been checked in order; then closes the stream.
+async fn read_checked<T: serde::de::DeserializeOwned>(
+    builder: wasm_sse::Builder,
+    count: u32,
+    mut seq_of: impl FnMut(&T) -> Result<u64, JsValue>,
+) -> Result<(), JsValue> {
+    let mut feed = builder
         .open()
         .map_err(|err| fail(err.to_string()))?
-        .json::<Tick>();
+        .json::<T>();
     let mut checker = Checker::new(count);
     loop {
         match feed.next().await {
             Some(Ok(Event::Message(message))) => {
-                if checker.take(message.data.seq)? {
+                if checker.take(seq_of(&message.data)?)? {
                     break;
                 }
             }
@@ -138,27 +149,12 @@ pub async fn latency_fetch(
     count: u32,
     arrived: js_sys::Function,
 ) -> Result<(), JsValue> {
-    let mut feed = EventSource::builder(url)
-        .transport(Transport::Fetch)
-        .open()
-        .map_err(|err| fail(err.to_string()))?
-        .json::<Stamped>();
-    let mut checker = Checker::new(count);
-    loop {
-        match feed.next().await {
-            Some(Ok(Event::Message(message))) => {
-                arrived.call1(&JsValue::NULL, &message.data.at_us.into())?;
-                if checker.take(message.data.seq)? {
-                    break;
-                }
-            }
-            Some(Ok(Event::Open)) => {}
-            Some(Err(err)) => return Err(checker.early(err)),
-            None => return Err(checker.early("the stream ended")),
-        }
-    }
-    feed.close();
-    Ok(())
+    let builder = EventSource::builder(url).transport(Transport::Fetch);
+    read_checked(builder, count, |stamped: &Stamped| {
+        arrived.call1(&JsValue::NULL, &stamped.at_us.into())?;
+        Ok(stamped.seq)
+    })
+    .await
 }
 
 /// Bytes of this module's linear memory, for the memory checks.
