@@ -80,6 +80,13 @@ pub enum Error {
         /// The configured limit, in bytes.
         limit: usize,
     },
+    /// A comment line grew beyond the parser's maximum event size; it was skipped (fetch
+    /// transport, with [`comments`](crate::Builder::comments)). The stream goes on.
+    #[error("comment line larger than the limit of {limit} bytes was skipped")]
+    CommentTooLarge {
+        /// The configured limit, in bytes.
+        limit: usize,
+    },
     /// The consumer fell behind and the buffer overflowed with [`Overflow::DropOldest`] or
     /// [`Overflow::DropNewest`]: this many messages were dropped. The stream goes on.
     ///
@@ -112,6 +119,9 @@ impl From<crate::parser::ParseError> for Error {
     fn from(err: crate::parser::ParseError) -> Self {
         match err {
             crate::parser::ParseError::EventTooLarge { limit } => Error::EventTooLarge { limit },
+            crate::parser::ParseError::CommentTooLarge { limit } => {
+                Error::CommentTooLarge { limit }
+            }
         }
     }
 }

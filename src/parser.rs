@@ -84,9 +84,11 @@ pub struct Parser {
     last_event_id: SmolStr,
     retry: Option<Duration>,
     /// Items parsed when a [`Feed`] was dropped before it was exhausted.
-    queued: VecDeque<Result<ParsedEvent, ParseError>>,
+    queued: VecDeque<Result<Parsed, ParseError>>,
     /// The data and event type bytes of `queued`.
     queued_bytes: usize,
+    /// Comment lines are yielded (see [`Parser::with_comments`]), not skipped.
+    comments: bool,
 }
 
 /// The names of the fields the spec interprets.
@@ -108,6 +110,9 @@ enum Mode {
     Line,
     /// The rest of a comment line or of an unknown field's line, skipped without buffering.
     SkipLine,
+    /// The rest of a comment line that is kept (see [`Parser::with_comments`]); the bytes
+    /// after the colon that arrived in earlier chunks are in `line`.
+    Comment,
     /// The rest of an event that exceeded the size limit, skipped up to its blank line.
     /// `line_start` is true when the next byte starts a line.
     Discard { line_start: bool },
@@ -160,7 +165,32 @@ impl Parser {
             retry: None,
             queued: VecDeque::new(),
             queued_bytes: 0,
+            comments: false,
         }
+    }
+
+    /// Keeps comment lines, to be yielded by [`feed_items`](Parser::feed_items) as
+    /// [`Parsed::Comment`], in stream order with the events (servers send them as keep-alives).
+    ///
+    /// A comment's text is what follows its colon, less one leading space, decoded as UTF-8
+    /// the way field values are. A comment line longer than the
+    /// [maximum event size](Parser::with_max_event_size) is skipped and reported as
+    /// [`ParseError::CommentTooLarge`]; the event in progress is not affected. A comment inside
+    /// an event discarded for its size is skipped with the event.
+    ///
+    /// ```
+    /// use wasm_sse::parser::{Parsed, Parser};
+    ///
+    /// let mut parser = Parser::new().with_comments();
+    /// let items: Vec<_> = parser.feed(b": keep-alive\ndata: 1\n\n").collect();
+    /// assert_eq!(items.len(), 1); // `feed` yields events only
+    /// let items: Vec<_> = parser.feed_items(b":ping\ndata: 2\n\n").collect();
+    /// assert!(matches!(&items[0], Ok(Parsed::Comment(text)) if text == "ping"));
+    /// assert!(matches!(&items[1], Ok(Parsed::Event(event)) if event.data() == "2"));
+    /// ```
+    pub fn with_comments(mut self) -> Self {
+        self.comments = true;
+        self
     }
 
     /// The maximum event size, in bytes.
@@ -198,6 +228,14 @@ impl Parser {
     /// An `Err` item reports an event that was discarded for exceeding the
     /// [maximum event size](Parser::with_max_event_size); parsing goes on after it.
     pub fn feed<'a>(&'a mut self, chunk: &'a [u8]) -> Feed<'a> {
+        Feed {
+            items: self.feed_items(chunk),
+        }
+    }
+
+    /// [`feed`](Parser::feed), yielding the comment lines too when the parser keeps them
+    /// ([`with_comments`](Parser::with_comments)), in stream order with the events.
+    pub fn feed_items<'a>(&'a mut self, chunk: &'a [u8]) -> Items<'a> {
         let mut pos = 0;
         if self.pending_cr && !chunk.is_empty() {
             self.pending_cr = false;
@@ -208,7 +246,7 @@ impl Parser {
         if self.bom_matched.is_some() {
             pos += self.skip_bom(&chunk[pos..]);
         }
-        Feed {
+        Items {
             parser: self,
             chunk,
             pos,
@@ -293,7 +331,7 @@ impl Parser {
 
     /// Parses `chunk` from `*pos` up to the next event or error, advancing `*pos`.
     /// Returns `None` once the whole chunk is consumed.
-    fn parse(&mut self, chunk: &[u8], pos: &mut usize) -> Option<Result<ParsedEvent, ParseError>> {
+    fn parse(&mut self, chunk: &[u8], pos: &mut usize) -> Option<Result<Parsed, ParseError>> {
         loop {
             let rest = &chunk[*pos..];
             if rest.is_empty() {
@@ -323,6 +361,10 @@ impl Parser {
                     }
                 }
                 Mode::SkipLine => self.mode = Mode::Line,
+                Mode::Comment => {
+                    self.mode = Mode::Line;
+                    return Some(self.buffered_comment(line));
+                }
                 Mode::Discard { line_start } => {
                     if line_start && line.is_empty() {
                         // The blank line that ends the discarded event.
@@ -355,6 +397,10 @@ impl Parser {
     /// Keeps `tail`, the start of a line the chunk does not end.
     fn buffer_tail(&mut self, tail: &[u8]) -> Option<ParseError> {
         match self.mode {
+            Mode::Line if self.line.is_empty() && tail[0] == b':' && self.comments => {
+                self.mode = Mode::Comment;
+                return self.buffer_comment_tail(&tail[1..]);
+            }
             Mode::Line if self.line.is_empty() && tail[0] == b':' => self.mode = Mode::SkipLine,
             Mode::Line => match classify_name(&self.line, tail) {
                 Name::Unknown => {
@@ -366,9 +412,41 @@ impl Parser {
                 Name::Known => return self.buffer_known_tail(tail),
             },
             Mode::SkipLine => {}
+            Mode::Comment => return self.buffer_comment_tail(tail),
             Mode::Discard { .. } => self.mode = Mode::Discard { line_start: false },
         }
         None
+    }
+
+    /// Keeps more of a comment's text, within the limit.
+    fn buffer_comment_tail(&mut self, tail: &[u8]) -> Option<ParseError> {
+        if self.line.len() + tail.len() > self.max_event_size {
+            self.line.clear();
+            self.mode = Mode::SkipLine;
+            return Some(self.comment_too_large());
+        }
+        let extra = self.growth(self.line.len(), self.line.capacity(), tail.len());
+        self.line.reserve_exact(extra);
+        self.line.extend_from_slice(tail);
+        None
+    }
+
+    /// The comment made of the buffered text and `end`, the rest of its line.
+    fn buffered_comment(&mut self, end: &[u8]) -> Result<Parsed, ParseError> {
+        if self.line.len() + end.len() > self.max_event_size {
+            self.line.clear();
+            return Err(self.comment_too_large());
+        }
+        self.line.extend_from_slice(end);
+        let comment = Parsed::comment(&self.line);
+        self.line.clear();
+        Ok(comment)
+    }
+
+    fn comment_too_large(&self) -> ParseError {
+        ParseError::CommentTooLarge {
+            limit: self.max_event_size,
+        }
     }
 
     /// Keeps `tail`, the start of (or more of) a known field's line, within the limit.
@@ -384,7 +462,7 @@ impl Parser {
     }
 
     /// Interprets the line made of the buffered bytes and `end`.
-    fn interpret_buffered_line(&mut self, end: &[u8]) -> Option<Result<ParsedEvent, ParseError>> {
+    fn interpret_buffered_line(&mut self, end: &[u8]) -> Option<Result<Parsed, ParseError>> {
         // A buffered line is neither empty nor a comment. An unknown field's is not limited;
         // an undecided name is at most 5 bytes and `interpret_line` decides it.
         let name = classify_name(&self.line, end);
@@ -407,12 +485,18 @@ impl Parser {
     }
 
     /// Interprets one complete line (without its line end).
-    fn interpret_line(&mut self, line: &[u8]) -> Option<Result<ParsedEvent, ParseError>> {
+    fn interpret_line(&mut self, line: &[u8]) -> Option<Result<Parsed, ParseError>> {
         let Some(&first) = line.first() else {
-            return self.dispatch().map(Ok);
+            return self.dispatch().map(|event| Ok(Parsed::Event(event)));
         };
         if first == b':' {
-            return None;
+            if !self.comments {
+                return None;
+            }
+            if line.len() - 1 > self.max_event_size {
+                return Some(Err(self.comment_too_large()));
+            }
+            return Some(Ok(Parsed::comment(&line[1..])));
         }
         let (field, rest) = match first {
             b'd' if line.starts_with(b"data") => (Field::Data, &line[4..]),
@@ -464,7 +548,7 @@ impl Parser {
     }
 
     /// Appends a `data` value and a line feed to the data buffer.
-    fn push_data(&mut self, value: &str) -> Option<Result<ParsedEvent, ParseError>> {
+    fn push_data(&mut self, value: &str) -> Option<Result<Parsed, ParseError>> {
         if self.exceeds_limit(value.len() + 1) {
             return Some(Err(self.discard_event(true)));
         }
@@ -620,13 +704,42 @@ impl fmt::Debug for Parser {
 /// that `feed` describes: past it, the rest of the chunk's items are discarded.
 #[must_use = "a chunk's events are kept in the parser, up to a bound, until the next `feed` if not iterated"]
 pub struct Feed<'a> {
+    items: Items<'a>,
+}
+
+impl Iterator for Feed<'_> {
+    type Item = Result<ParsedEvent, ParseError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            match self.items.next()? {
+                Ok(Parsed::Event(event)) => return Some(Ok(event)),
+                Ok(Parsed::Comment(_)) => {}
+                Err(err) => return Some(Err(err)),
+            }
+        }
+    }
+}
+
+impl std::iter::FusedIterator for Feed<'_> {}
+
+impl fmt::Debug for Feed<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.items.fmt(f)
+    }
+}
+
+/// The events and comments of one chunk, returned by [`Parser::feed_items`]; dropped early,
+/// it keeps the rest of the chunk's items as a [`Feed`] does.
+#[must_use = "a chunk's items are kept in the parser, up to a bound, until the next `feed` if not iterated"]
+pub struct Items<'a> {
     parser: &'a mut Parser,
     chunk: &'a [u8],
     pos: usize,
 }
 
-impl Iterator for Feed<'_> {
-    type Item = Result<ParsedEvent, ParseError>;
+impl Iterator for Items<'_> {
+    type Item = Result<Parsed, ParseError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if let Some(item) = self.parser.queued.pop_front() {
@@ -637,9 +750,9 @@ impl Iterator for Feed<'_> {
     }
 }
 
-impl std::iter::FusedIterator for Feed<'_> {}
+impl std::iter::FusedIterator for Items<'_> {}
 
-impl Drop for Feed<'_> {
+impl Drop for Items<'_> {
     fn drop(&mut self) {
         let parser = &mut *self.parser;
         let byte_limit = parser.max_event_size.max(KEPT_BYTES);
@@ -658,17 +771,37 @@ impl Drop for Feed<'_> {
 }
 
 /// What an item kept in the parser counts towards the bound on kept bytes.
-fn kept_bytes(item: &Result<ParsedEvent, ParseError>) -> usize {
-    item.as_ref()
-        .map_or(0, |event| event.data.len() + event.event_type.len())
+fn kept_bytes(item: &Result<Parsed, ParseError>) -> usize {
+    match item {
+        Ok(Parsed::Event(event)) => event.data.len() + event.event_type.len(),
+        Ok(Parsed::Comment(text)) => text.len(),
+        Err(_) => 0,
+    }
 }
 
-impl fmt::Debug for Feed<'_> {
+impl fmt::Debug for Items<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Feed")
             .field("parser", &self.parser)
             .field("unparsed", &(self.chunk.len() - self.pos))
             .finish()
+    }
+}
+
+/// One item of [`Parser::feed_items`]: an event, or a comment line when the parser keeps them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Parsed {
+    /// An event the stream dispatched.
+    Event(ParsedEvent),
+    /// A comment line's text: what follows its `:`, less one leading space.
+    Comment(String),
+}
+
+impl Parsed {
+    /// The comment whose bytes after the colon are `text`.
+    fn comment(text: &[u8]) -> Self {
+        let text = text.strip_prefix(b" ").unwrap_or(text);
+        Parsed::Comment(decode(text).into_owned())
     }
 }
 
@@ -724,6 +857,13 @@ pub enum ParseError {
     /// discarded, up to the blank line that ends it.
     #[error("event larger than the limit of {limit} bytes was discarded")]
     EventTooLarge {
+        /// The maximum event size, in bytes.
+        limit: usize,
+    },
+    /// A comment line exceeded the [maximum event size](Parser::with_max_event_size) and was
+    /// skipped; only a parser that [keeps comments](Parser::with_comments) reports it.
+    #[error("comment line larger than the limit of {limit} bytes was skipped")]
+    CommentTooLarge {
         /// The maximum event size, in bytes.
         limit: usize,
     },

@@ -14,7 +14,7 @@
 
 use std::time::Duration;
 
-use wasm_sse::parser::{ParseError, Parser};
+use wasm_sse::parser::{ParseError, Parsed, Parser};
 
 type Item = Result<(String, String, String), ParseError>;
 
@@ -749,11 +749,15 @@ fn check(vector: &Vector) {
             .iter()
             .map(|c| c.get(way).unwrap_or(&c[0]).clone())
             .collect();
-        for drop_early in [false, true] {
-            let mut parser = Parser::new();
+        for (drop_early, comments) in [(false, false), (true, false), (false, true), (true, true)] {
+            // A parser that keeps comments yields the same events from `feed`.
+            let mut parser = match comments {
+                true => Parser::new().with_comments(),
+                false => Parser::new(),
+            };
             let items = run(&mut parser, &connections, drop_early);
             let how = format!(
-                "{}: chunks {:?}, drop_early {drop_early}",
+                "{}: chunks {:?}, drop_early {drop_early}, comments {comments}",
                 vector.name, connections
             );
             assert_eq!(items, expected, "{how}");
@@ -1260,4 +1264,130 @@ fn parser_and_events_can_cross_threads() {
     send_sync::<Parser>();
     send_sync::<wasm_sse::parser::ParsedEvent>();
     send_sync::<ParseError>();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Comments, for a parser that keeps them.
+
+/// What `feed_items` yields, comparable: `Err` for errors, comments as `("", text, "")`
+/// tagged `Comment`.
+#[derive(Debug, PartialEq)]
+enum Seen {
+    Event(String, String, String),
+    Comment(String),
+    Error(ParseError),
+}
+
+fn seen_items(parser: &mut Parser, chunks: &[&[u8]], drop_early: bool) -> Vec<Seen> {
+    let mut seen = Vec::new();
+    let mut take = |item: Result<Parsed, ParseError>| {
+        seen.push(match item {
+            Ok(Parsed::Event(event)) => {
+                let (t, d, id) = event.into_parts();
+                Seen::Event(t, d, id)
+            }
+            Ok(Parsed::Comment(text)) => Seen::Comment(text),
+            Err(err) => Seen::Error(err),
+        })
+    };
+    for chunk in chunks {
+        let mut items = parser.feed_items(chunk);
+        if drop_early {
+            items.next().into_iter().for_each(&mut take);
+        } else {
+            items.by_ref().for_each(&mut take);
+        }
+    }
+    parser.feed_items(&[]).for_each(&mut take);
+    seen
+}
+
+#[test]
+fn comments_are_yielded_in_stream_order_however_the_stream_is_cut() {
+    let body: &[u8] = b"\xEF\xBB\xBF: first\r\ndata: 1\n:no space\r:  two spaces\ndata: 2\n\n:\n: caf\xC3\xA9 \xFF\r\n\n";
+    let expected = vec![
+        Seen::Comment("first".into()),
+        Seen::Comment("no space".into()),
+        Seen::Comment(" two spaces".into()),
+        Seen::Event("message".into(), "1\n2".into(), String::new()),
+        Seen::Comment(String::new()),
+        Seen::Comment("caf\u{e9} \u{fffd}".into()),
+    ];
+    for chunks in chunkings(body) {
+        for drop_early in [false, true] {
+            let mut parser = Parser::new().with_comments();
+            let seen = seen_items(&mut parser, &chunks, drop_early);
+            assert_eq!(seen, expected, "chunks {chunks:?}, drop_early {drop_early}");
+            assert_eq!(parser.buffered_len(), 0);
+        }
+    }
+}
+
+#[test]
+fn a_parser_that_skips_comments_yields_none_from_feed_items() {
+    let mut parser = Parser::new();
+    let seen = seen_items(&mut parser, &[b": ping\ndata: x\n\n"], false);
+    assert_eq!(
+        seen,
+        vec![Seen::Event("message".into(), "x".into(), String::new())]
+    );
+}
+
+#[test]
+fn a_comment_longer_than_the_limit_is_one_error_and_leaves_the_event_alone() {
+    const LIMIT: usize = 16;
+    let mut body = b"data: a\n:".to_vec();
+    body.extend(vec![b'c'; LIMIT + 1]);
+    body.extend(b"\n: short\ndata: b\n\n");
+    let expected = vec![
+        Seen::Error(ParseError::CommentTooLarge { limit: LIMIT }),
+        Seen::Comment("short".into()),
+        Seen::Event("message".into(), "a\nb".into(), String::new()),
+    ];
+    for chunks in chunkings(&body) {
+        let mut parser = Parser::with_max_event_size(LIMIT).with_comments();
+        let seen = seen_items(&mut parser, &chunks, false);
+        assert_eq!(seen, expected, "chunks {chunks:?}");
+    }
+    // A comment of exactly the limit is kept.
+    let mut body = b":".to_vec();
+    body.extend(vec![b'c'; LIMIT]);
+    body.push(b'\n');
+    for chunks in chunkings(&body) {
+        let mut parser = Parser::with_max_event_size(LIMIT).with_comments();
+        let seen = seen_items(&mut parser, &chunks, false);
+        assert_eq!(
+            seen,
+            vec![Seen::Comment("c".repeat(LIMIT))],
+            "chunks {chunks:?}"
+        );
+    }
+}
+
+#[test]
+fn an_endless_comment_line_is_held_within_the_limit() {
+    const LIMIT: usize = 1024;
+    let mut stream = b":".to_vec();
+    stream.extend(vec![b'c'; 4 * 1024 * 1024]);
+    for size in [1, 1000, 1024, 1025, 65536] {
+        let mut parser = Parser::with_max_event_size(LIMIT).with_comments();
+        let mut errors = 0;
+        for chunk in stream.chunks(size) {
+            for item in parser.feed_items(chunk) {
+                assert_eq!(item, Err(ParseError::CommentTooLarge { limit: LIMIT }));
+                errors += 1;
+            }
+            assert!(parser.buffered_capacity() <= LIMIT, "chunks of {size}");
+        }
+        assert_eq!(errors, 1, "chunks of {size}");
+    }
+}
+
+#[test]
+fn comment_too_large_names_the_limit() {
+    let error = ParseError::CommentTooLarge { limit: 8 };
+    assert_eq!(
+        error.to_string(),
+        "comment line larger than the limit of 8 bytes was skipped"
+    );
 }
