@@ -17,6 +17,7 @@ const ROWS = {
   "eventsource-parser": "eventsource-parser 4 over fetch + JSON.parse",
   "wasm-sse-fetch": "wasm-sse fetch transport (Rust, struct)",
   "npm-json-fetch": "wasm-sse npm EventStream json, fetch",
+  "npm-dropin-fetch": "wasm-sse npm EventSource class, fetch",
 };
 
 function options(argv) {

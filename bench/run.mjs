@@ -4,11 +4,16 @@
 //
 //   node bench/run.mjs --server http://127.0.0.1:PORT [--count 100000] [--payload 64]
 //     [--rounds 5] [--out docs/bench] [--rows a,b] [--profile row,...] [--attach key=file.json]
+//     [--source server|nginx]
+//
+// `--source nginx` reads the same bytes from a static file that nginx serves (its chunking, not
+// the test server's); the memory checks, which need the test server's scenarios, are skipped.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { launch } from "./cdp.mjs";
 import { chart } from "./chart.mjs";
+import { serveStatic } from "./nginx-static.mjs";
 
 const ROWS = {
   "raw-eventsource": "EventSource + JSON.parse (baseline)",
@@ -22,6 +27,8 @@ const ROWS = {
   "wasm-sse-fetch": "wasm-sse fetch transport (Rust, struct)",
   "npm-json-eventsource": "wasm-sse npm EventStream json, EventSource",
   "npm-json-fetch": "wasm-sse npm EventStream json, fetch",
+  "npm-dropin-eventsource": "wasm-sse npm EventSource class, EventSource",
+  "npm-dropin-fetch": "wasm-sse npm EventSource class, fetch",
 };
 
 /**
@@ -40,16 +47,20 @@ const TARGETS = [
   ["wasm-sse-eventsource", "raw-eventsource-ids", 1.1, "wasm-sse EventSource transport, ids on, <= 1.1x raw EventSource reading lastEventId"],
   ["wasm-sse-fetch", "transfer-floor", 1.5, "wasm-sse fetch transport (Rust, struct) <= 1.5x the transfer floor"],
   ["npm-json-fetch", "eventsource-parser", 1.0, "npm EventStream json over fetch <= eventsource-parser + JSON.parse"],
+  ["npm-json-eventsource", "raw-eventsource", 1.05, "npm EventStream json over EventSource <= 1.05x raw EventSource"],
+  ["npm-dropin-fetch", "eventsource-parser", 0.9, "npm EventSource class over fetch <= 0.9x eventsource-parser + JSON.parse"],
+  ["npm-dropin-eventsource", "raw-eventsource", 1.05, "npm EventSource class over EventSource <= 1.05x raw EventSource"],
 ];
 
 function options(argv) {
-  const opts = { count: 100000, payload: 64, rounds: 5, out: "docs/bench", attach: [] };
+  const opts = { count: 100000, payload: 64, rounds: 5, out: "docs/bench", attach: [], source: "server" };
   for (let i = 0; i < argv.length; i += 2) {
     const [key, value] = [argv[i].replace(/^--/, ""), argv[i + 1]];
     if (key === "attach") opts.attach.push(value);
     else opts[key] = ["count", "payload", "rounds"].includes(key) ? Number(value) : value;
   }
   if (!opts.server) throw new Error("--server URL of the test server is required");
+  if (!["server", "nginx"].includes(opts.source)) throw new Error(`--source ${opts.source}: expected server or nginx`);
   return opts;
 }
 
@@ -80,7 +91,9 @@ async function cpuTimes(browser) {
 
 /** Runs row `name` once in the page; `{ ms, cpu_ms, all_cpu_ms }` or `{ error }`. */
 async function runOnce(page, name, opts, tag) {
-  const url = `/bulk?count=${opts.count}&payload=${opts.payload}&tag=${tag}`;
+  const url = opts.static
+    ? `${opts.static.url}/bulk.txt?tag=${tag}`
+    : `/bulk?count=${opts.count}&payload=${opts.payload}&tag=${tag}`;
   const before = await cpuTimes(page.browser);
   const result = await page.evaluate(`bench.run(${JSON.stringify(name)}, ${JSON.stringify(url)}, ${opts.count})`);
   const after = await cpuTimes(page.browser);
@@ -183,7 +196,12 @@ function table(rows) {
 async function main() {
   const opts = options(process.argv.slice(2));
   mkdirSync(opts.out, { recursive: true });
-  const bytes = (await (await fetch(`${opts.server}/bulk?count=${opts.count}&payload=${opts.payload}&tag=bench-size`)).arrayBuffer()).byteLength;
+  const body = new Uint8Array(await (await fetch(`${opts.server}/bulk?count=${opts.count}&payload=${opts.payload}&tag=bench-size`)).arrayBuffer());
+  const bytes = body.byteLength;
+  if (opts.source === "nginx") {
+    opts.static = await serveStatic("bulk.txt", body);
+    opts.memory = 0;
+  }
 
   const browser = await launch({ args: ["--js-flags=--expose-gc"] });
   let page;
@@ -263,6 +281,7 @@ async function main() {
       date: new Date().toISOString(),
       browser: browser.version,
       cores: availableParallelism(),
+      source: opts.source === "nginx" ? "a static file served by nginx" : "the test server's /bulk",
       events: opts.count,
       payload: opts.payload,
       bytes,
@@ -276,7 +295,7 @@ async function main() {
     writeFileSync(join(opts.out, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
     writeFileSync(join(opts.out, "chart.svg"), chart(results));
 
-    console.log(`\n${browser.version}, ${results.cores} cores, ${opts.count.toLocaleString("en-US")} events of ~${Math.round(bytes / opts.count)} bytes (${(bytes / 1e6).toFixed(1)} MB), median of ${opts.rounds} interleaved rounds\n`);
+    console.log(`\n${browser.version}, ${results.cores} cores, ${opts.count.toLocaleString("en-US")} events of ~${Math.round(bytes / opts.count)} bytes (${(bytes / 1e6).toFixed(1)} MB) from ${results.source}, median of ${opts.rounds} interleaved rounds\n`);
     console.log(table(rows));
     if (pending.length) console.log(`\npending (not built yet): ${pending.join(", ")}`);
     console.log("\ntargets:");
@@ -290,6 +309,7 @@ async function main() {
     process.exitCode = rows.some((row) => row.error) ? 1 : 0;
   } finally {
     await browser.close();
+    await opts.static?.stop();
   }
 }
 

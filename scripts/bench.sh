@@ -4,6 +4,7 @@
 #   2. parser throughput (criterion, native) against eventsource-stream and sse-codec;
 #   3. the browser bench: every client against the test server's /bulk stream in one
 #      headless Chromium, spoken to over the DevTools protocol without the Network domain;
+#      then the same clients again over the same bytes as a static file served by nginx;
 #   4. latency: from the server's write of a token to the page's code, 1,000 tokens 5 ms
 #      apart, median and p99 per client (bench/latency.mjs);
 # prints the tables and writes docs/bench/results.json and docs/bench/chart.svg.
@@ -11,7 +12,8 @@
 # Options: --quick (1 round of 20,000 events, short parser runs), --rounds N, --count N,
 #   --rows a,b (browser rows), --profile a,b (CPU-profile these rows, needs names: also
 #   builds the wasm with --profiling), --memory N (cycles of the memory checks, 1000;
-#   0 skips them), --no-parser, --no-size, --no-browser, --no-latency, --out DIR.
+#   0 skips them), --no-parser, --no-size, --no-browser, --no-latency, --no-nginx (the browser
+#   bench's second run, over a static file that nginx serves), --out DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -19,7 +21,7 @@ source scripts/server.sh
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 
 rounds=5 count=100000 out=docs/bench rows="" profile="" quick=""
-parser=1 size=1 browser=1 memory=1000 latency=1
+parser=1 size=1 browser=1 memory=1000 latency=1 nginx=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 rounds=1 count=20000 memory=100 ;;
@@ -33,6 +35,7 @@ while [ $# -gt 0 ]; do
     --no-size) size="" ;;
     --no-browser) browser="" ;;
     --no-latency) latency="" ;;
+    --no-nginx) nginx="" ;;
     *) echo "bench: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -94,6 +97,12 @@ if [ -n "$browser" ]; then
     [ -f "$work/$part.json" ] && args+=(--attach "$part=$work/$part.json")
   done
   node bench/run.mjs "${args[@]}"
+  if [ -n "$nginx" ]; then
+    step "browser again: the same bytes as a static file served by nginx (its chunking)"
+    nginx_args=(--server "$SSE_SERVER_URL" --rounds "$rounds" --count "$count" --out "$out/nginx" --source nginx)
+    [ -n "$rows" ] && nginx_args+=(--rows "$rows")
+    node bench/run.mjs "${nginx_args[@]}"
+  fi
 fi
 if [ -n "$browser" ] && [ -n "$latency" ]; then
   step "latency: tokens 5 ms apart, from the server's write to the page's code"

@@ -170,7 +170,7 @@ export const ready = (async () => {
 async function addNpmRows() {
   let npm;
   try {
-    npm = await import("/pkg/web/wasm_sse.js");
+    npm = await import("/npm/index.js");
     if (typeof npm.default === "function") await npm.default();
   } catch {
     return;
@@ -179,8 +179,41 @@ async function addNpmRows() {
   for (const transport of ["eventsource", "fetch"]) {
     clients[`npm-json-${transport}`] = (url, count) => npmEventStream(npm, transport, url, count);
   }
+  if (typeof npm.EventSource === "function") {
+    for (const transport of ["eventsource", "fetch"]) {
+      clients[`npm-dropin-${transport}`] = (url, count) => npmDropIn(npm, transport, url, count);
+    }
+  }
   clients["diag-npm-text-fetch"] = (url, count) => npmEventStreamText(npm, url, count);
   clients["diag-npm-batches-fetch"] = (url, count) => npmBatches(npm, url, count);
+}
+
+/**
+ * The drop-in class as code written for the browser's EventSource uses it:
+ * `addEventListener("message", (event) => JSON.parse(event.data))`.
+ */
+function npmDropIn(npm, transport, url, count, arrived) {
+  return new Promise((resolve, reject) => {
+    const source = new npm.EventSource(url, { transport });
+    const check = checker(count);
+    source.addEventListener("message", (event) => {
+      try {
+        const data = JSON.parse(event.data);
+        arrived?.(data.at_us);
+        if (check.take(data.seq)) {
+          source.close();
+          resolve();
+        }
+      } catch (err) {
+        source.close();
+        reject(err);
+      }
+    });
+    source.addEventListener("error", (event) => {
+      source.close();
+      reject(check.early(`error ${event.error?.kind ?? "(clean end)"}`));
+    });
+  });
 }
 
 /** Diagnostic: the npm API over fetch without JSON.parse, counting messages. */
@@ -310,7 +343,7 @@ const latencyClients = {
 
 /** The npm package's latency row, once `ready` has loaded it. */
 async function addNpmLatency() {
-  const npm = await import("/pkg/web/wasm_sse.js").catch(() => null);
+  const npm = await import("/npm/index.js").catch(() => null);
   if (typeof npm?.EventStream !== "function") return;
   latencyClients["npm-json-fetch"] = async (url, count, arrived) => {
     const check = checker(count);
@@ -325,6 +358,9 @@ async function addNpmLatency() {
       stream.close();
     }
   };
+  if (typeof npm.EventSource === "function") {
+    latencyClients["npm-dropin-fetch"] = (url, count, arrived) => npmDropIn(npm, "fetch", url, count, arrived);
+  }
 }
 const latencyReady = ready.then(addNpmLatency);
 

@@ -106,7 +106,7 @@ async fn read_checked<T: serde::de::DeserializeOwned>(
                     break;
                 }
             }
-            Some(Ok(Event::Open)) => {}
+            Some(Ok(_)) => {} // open
             Some(Err(err)) => return Err(checker.early(err)),
             None => return Err(checker.early("the stream ended")),
         }
@@ -181,7 +181,7 @@ pub async fn mem_open_close(url: String, cycles: u32, transport: String) -> Resu
         loop {
             match feed.next().await {
                 Some(Ok(Event::Message(_))) => break,
-                Some(Ok(Event::Open)) => {}
+                Some(Ok(_)) => {} // open
                 Some(Err(err)) => return Err(fail(format!("cycle {cycle}: {err}"))),
                 None => return Err(fail(format!("cycle {cycle}: the stream ended"))),
             }
@@ -207,7 +207,7 @@ pub async fn mem_reconnects(url: String, count: u32) -> Result<u32, JsValue> {
                     return Ok(ends);
                 }
             }
-            Some(Ok(Event::Open)) => {}
+            Some(Ok(_)) => {} // open
             Some(Err(wasm_sse::Error::StreamEnded)) => ends += 1,
             Some(Err(err)) => return Err(checker.early(err)),
             None => return Err(checker.early("the stream ended")),
@@ -248,7 +248,7 @@ pub async fn mem_stalled(
                     break;
                 }
             }
-            Ok(Event::Open) => {}
+            Ok(_) => {} // open
             Err(wasm_sse::Error::Lagged { skipped: n }) => skipped += n as u32,
             Err(err) => return Err(fail(err.to_string())),
         }

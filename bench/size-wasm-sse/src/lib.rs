@@ -30,7 +30,7 @@ pub async fn run(url: String, count: u32) -> Result<f64, JsValue> {
                 sum += tick.seq + tick.ts + tick.payload.len() as u64;
                 received += 1;
             }
-            Some(Ok(Event::Open)) => {}
+            Some(Ok(_)) => {} // open
             Some(Err(err)) => return Err(JsValue::from_str(&err.to_string())),
             None => break,
         }
