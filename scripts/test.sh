@@ -31,6 +31,11 @@ wasm-pack test --headless --chrome -- --features leptos,leptos/csr,yew
 echo "==> test: the Leptos and Yew examples build"
 scripts/build-examples.sh --dev
 
-echo "==> test: the npm package (JS API, typings, nginx+nchan), the demo page and a strict CSP in headless Chromium"
+echo "==> test: the npm package (JS API, the drop-in EventSource, typings, nginx+nchan), the demo page and a strict CSP in headless Chromium"
 scripts/build-demo.sh
 node --test tests/npm/ tests/demo/ tests/csp/
+
+echo "==> test: the npm package in Node, Deno and Bun (their own test runners)"
+node --test tests/runtimes/
+node_modules/.bin/deno test --allow-net --allow-read --allow-env --no-check tests/runtimes/
+node_modules/.bin/bun test tests/runtimes/

@@ -4,9 +4,10 @@
 use std::cell::{Cell, RefCell};
 #[cfg(feature = "fetch")]
 use std::collections::VecDeque;
+use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use futures_core::Stream;
@@ -18,7 +19,8 @@ use crate::fetch::{FetchConnection, FetchOptions};
 #[cfg(feature = "eventsource")]
 use crate::native::{NativeOptions, NativeSource};
 #[cfg(feature = "fetch")]
-use crate::parser::{ParseError, Parser};
+#[cfg(feature = "fetch")]
+use crate::parser::{ParseError, Parsed, Parser};
 #[cfg(feature = "fetch")]
 use crate::SmolStr;
 use crate::{ConnectionState, EndReason, Error, Event, Message, RetryPolicy};
@@ -94,6 +96,13 @@ pub(crate) struct Status {
     end: RefCell<Option<EndReason>>,
     /// The response of the latest connection that opened (fetch transport).
     response: RefCell<Option<crate::ResponseHead>>,
+    /// Event types asked for after the stream was opened (see [`Status::listen`]).
+    #[cfg(feature = "eventsource")]
+    late_types: RefCell<Vec<String>>,
+    /// A restart was asked for and the loop has not made it yet.
+    restart: Cell<bool>,
+    /// The waker of the loop's latest poll, woken by a restart or a new event type.
+    waker: RefCell<Option<Waker>>,
 }
 
 impl Status {
@@ -102,7 +111,50 @@ impl Status {
             state: Cell::new(ConnectionState::Connecting),
             end: RefCell::new(None),
             response: RefCell::new(None),
+            #[cfg(feature = "eventsource")]
+            late_types: RefCell::new(Vec::new()),
+            restart: Cell::new(false),
+            waker: RefCell::new(None),
         })
+    }
+
+    /// Asks for `event_type` to be delivered from now on, besides the types the stream was
+    /// opened with: the native transport listens for it on its `EventSource` (this one and
+    /// any it opens later). The fetch transport needs nothing: with `all_events` it delivers
+    /// every type, and without, only the types it was opened with.
+    #[cfg(feature = "js")]
+    pub(crate) fn listen(&self, event_type: &str) {
+        let mut types = self.late_types.borrow_mut();
+        if !types.iter().any(|known| known == event_type) {
+            types.push(event_type.to_owned());
+            drop(types);
+            self.wake();
+        }
+    }
+
+    /// The event types asked for since the stream was opened, in order.
+    #[cfg(feature = "eventsource")]
+    pub(crate) fn late_types(&self) -> std::cell::Ref<'_, Vec<String>> {
+        self.late_types.borrow()
+    }
+
+    /// Asks the loop to drop its connection and connect again at once, resuming from the
+    /// last event id; a wait for a reconnect is cut short. Nothing happens once ended.
+    pub(crate) fn restart(&self) {
+        if self.end.borrow().is_none() {
+            self.restart.set(true);
+            self.wake();
+        }
+    }
+
+    fn take_restart(&self) -> bool {
+        self.restart.replace(false)
+    }
+
+    fn wake(&self) {
+        if let Some(waker) = self.waker.borrow_mut().take() {
+            waker.wake();
+        }
     }
 
     pub(crate) fn response(&self) -> Option<crate::ResponseHead> {
@@ -132,6 +184,25 @@ impl Status {
     pub(crate) fn end_reason(&self) -> Option<EndReason> {
         self.end.borrow().clone()
     }
+}
+
+/// How a wait of the loop ended: what it waited for, or a restart asked for meanwhile.
+enum Raced<T> {
+    Done(T),
+    Restart,
+}
+
+/// Runs `future` until it completes or a restart is asked for (then it is dropped).
+async fn unless_restarted<T>(status: &Status, future: impl Future<Output = T>) -> Raced<T> {
+    let mut future = std::pin::pin!(future);
+    std::future::poll_fn(|cx| {
+        if status.take_restart() {
+            return Poll::Ready(Raced::Restart);
+        }
+        *status.waker.borrow_mut() = Some(cx.waker().clone());
+        future.as_mut().poll(cx).map(Raced::Done)
+    })
+    .await
 }
 
 /// The live connection, if any.
@@ -205,12 +276,7 @@ impl Stream for Items {
 pub(crate) fn stream(plan: Plan, live: Live, state: Rc<Status>) -> Items {
     let machine = Loop {
         #[cfg(feature = "fetch")]
-        parser: Parser::with_max_event_size(
-            (plan.transport.fetch())
-                .and_then(|options| options.max_event_size)
-                .unwrap_or(Parser::DEFAULT_MAX_EVENT_SIZE),
-        )
-        .with_last_event_id(plan.last_event_id.clone()),
+        parser: parser(&plan),
         #[cfg(feature = "eventsource")]
         last_event_id: plan.last_event_id.clone(),
         plan,
@@ -253,10 +319,24 @@ impl Loop {
             match &mut self.live {
                 Live::None => {
                     if let Some(delay) = self.wait.take() {
-                        crate::timer::sleep(delay).await;
+                        let state = Rc::clone(&self.state);
+                        if let Raced::Restart =
+                            unless_restarted(&state, crate::timer::sleep(delay)).await
+                        {
+                            self.restart();
+                            continue;
+                        }
                     }
                     self.state.set(ConnectionState::Connecting);
-                    match self.connect().await {
+                    let state = Rc::clone(&self.state);
+                    let connected = match unless_restarted(&state, self.connect()).await {
+                        Raced::Done(connected) => connected,
+                        Raced::Restart => {
+                            self.restart();
+                            continue;
+                        }
+                    };
+                    match connected {
                         Ok(()) => {}
                         // The spec's "stop": a clean end after the last message, not an error.
                         Err(Error::Status { status: 204, .. }) => {
@@ -272,7 +352,21 @@ impl Loop {
                 }
                 #[cfg(feature = "eventsource")]
                 Live::Native(source) => {
-                    let item = std::future::poll_fn(|cx| source.poll_next(cx)).await;
+                    let state = Rc::clone(&self.state);
+                    let polled = std::future::poll_fn(|cx| {
+                        source.listen(&state.late_types());
+                        source.poll_next(cx)
+                    });
+                    let item = match unless_restarted(&state, polled).await {
+                        Raced::Done(item) => item,
+                        Raced::Restart => {
+                            self.restart();
+                            continue;
+                        }
+                    };
+                    let Live::Native(source) = &self.live else {
+                        continue;
+                    };
                     match item {
                         Some(Ok(Event::Open)) => return Some(Ok(self.opened())),
                         Some(message @ Ok(Event::Message(_))) => {
@@ -282,6 +376,8 @@ impl Loop {
                             }
                             return Some(message);
                         }
+                        // The browser's EventSource drops comments.
+                        Some(comment @ Ok(Event::Comment(_))) => return Some(comment),
                         Some(Err(Error::Disconnected)) => {
                             self.state.set(ConnectionState::Connecting);
                             return Some(Err(Error::Disconnected));
@@ -299,47 +395,50 @@ impl Loop {
                     }
                 }
                 #[cfg(feature = "fetch")]
-                Live::Fetch(connection) => match connection.read().await {
-                    Ok(Some(chunk)) => {
-                        let origin = &self.origin;
-                        let fetch = self.plan.transport.fetch();
-                        let wanted = fetch.and_then(|options| options.event_types.as_deref());
-                        let ids = self.plan.last_event_ids;
-                        let items = self
-                            .parser
-                            .feed(chunk)
-                            .filter(|parsed| is_wanted(parsed, wanted))
-                            .map(|parsed| message(parsed, origin, ids));
-                        let mut pending = self.pending.borrow_mut();
-                        let mut ended = false;
-                        for item in items {
-                            if EndOn::matches(&self.plan.end_on, &item) {
-                                ended = true;
-                                break;
+                Live::Fetch(connection) => {
+                    match unless_restarted(&Rc::clone(&self.state), connection.read()).await {
+                        Raced::Restart => self.restart(),
+                        Raced::Done(Ok(Some(chunk))) => {
+                            let origin = &self.origin;
+                            let fetch = self.plan.transport.fetch();
+                            let wanted = fetch.and_then(|options| options.event_types.as_deref());
+                            let ids = self.plan.last_event_ids;
+                            let items = self
+                                .parser
+                                .feed_items(chunk)
+                                .filter(|parsed| is_wanted(parsed, wanted))
+                                .map(|parsed| message(parsed, origin, ids));
+                            let mut pending = self.pending.borrow_mut();
+                            let mut ended = false;
+                            for item in items {
+                                if EndOn::matches(&self.plan.end_on, &item) {
+                                    ended = true;
+                                    break;
+                                }
+                                pending.push_back(item);
                             }
-                            pending.push_back(item);
+                            drop(pending);
+                            if ended {
+                                // Closed now; the messages before the marker are still delivered.
+                                self.live = Live::None;
+                                self.done = true;
+                                self.ending = Some(EndReason::EndMarker);
+                            }
                         }
-                        drop(pending);
-                        if ended {
-                            // Closed now; the messages before the marker are still delivered.
-                            self.live = Live::None;
-                            self.done = true;
-                            self.ending = Some(EndReason::EndMarker);
+                        Raced::Done(Ok(None)) => {
+                            self.end_connection();
+                            if !self.may_resend() {
+                                self.end(EndReason::ResponseEnded);
+                                return None;
+                            }
+                            return Some(Err(self.failed(Error::StreamEnded)));
+                        }
+                        Raced::Done(Err(err)) => {
+                            self.end_connection();
+                            return Some(Err(self.failed(err)));
                         }
                     }
-                    Ok(None) => {
-                        self.end_connection();
-                        if !self.may_resend() {
-                            self.end(EndReason::ResponseEnded);
-                            return None;
-                        }
-                        return Some(Err(self.failed(Error::StreamEnded)));
-                    }
-                    Err(err) => {
-                        self.end_connection();
-                        return Some(Err(self.failed(err)));
-                    }
-                },
+                }
             }
         }
     }
@@ -386,6 +485,24 @@ impl Loop {
         if let Some(id) = id.filter(|id| !id.is_empty()) {
             self.last_event_id = id;
         }
+    }
+
+    /// Drops the connection (keeping the id to resume from) and connects again at once.
+    fn restart(&mut self) {
+        match &self.live {
+            Live::None => {}
+            #[cfg(feature = "eventsource")]
+            Live::Native(source) => {
+                let ended_with = source.last_event_id();
+                self.keep_last_event_id(ended_with);
+            }
+            #[cfg(feature = "fetch")]
+            Live::Fetch(_) => self.parser.finish(),
+        }
+        self.live = Live::None;
+        self.wait = None;
+        self.attempt = 0;
+        self.state.set(ConnectionState::Connecting);
     }
 
     /// The connection is open: the attempt count starts again.
@@ -470,14 +587,25 @@ impl TransportOptions {
     }
 }
 
-/// Whether a parsed event is of a type the user asked for (errors always are).
+/// The parser for the fetch transport's responses, as the plan sets it up.
 #[cfg(feature = "fetch")]
-fn is_wanted(
-    parsed: &Result<crate::parser::ParsedEvent, ParseError>,
-    wanted: Option<&[String]>,
-) -> bool {
+fn parser(plan: &Plan) -> Parser {
+    let options = plan.transport.fetch();
+    let max_event_size = options.and_then(|options| options.max_event_size);
+    let parser =
+        Parser::with_max_event_size(max_event_size.unwrap_or(Parser::DEFAULT_MAX_EVENT_SIZE))
+            .with_last_event_id(plan.last_event_id.clone());
+    match options {
+        Some(options) if options.comments => parser.with_comments(),
+        _ => parser,
+    }
+}
+
+/// Whether a parsed event is of a type the user asked for (comments and errors always are).
+#[cfg(feature = "fetch")]
+fn is_wanted(parsed: &Result<Parsed, ParseError>, wanted: Option<&[String]>) -> bool {
     match (parsed, wanted) {
-        (Ok(event), Some(types)) => {
+        (Ok(Parsed::Event(event)), Some(types)) => {
             event.event_type() == "message"
                 || types.iter().any(|wanted| wanted == event.event_type())
         }
@@ -488,11 +616,15 @@ fn is_wanted(
 /// A parsed event as a stream item, with its last event id when `ids`.
 #[cfg(feature = "fetch")]
 fn message(
-    parsed: Result<crate::parser::ParsedEvent, ParseError>,
+    parsed: Result<Parsed, ParseError>,
     origin: &SmolStr,
     ids: bool,
 ) -> Result<Event, Error> {
-    let (event, data, last_event_id) = parsed?.into_shared_parts();
+    let event = match parsed? {
+        Parsed::Event(event) => event,
+        Parsed::Comment(text) => return Ok(Event::Comment(text)),
+    };
+    let (event, data, last_event_id) = event.into_shared_parts();
     Ok(Event::Message(Message {
         event,
         data,

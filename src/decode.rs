@@ -52,6 +52,7 @@ pub(crate) fn apply<T>(decoder: Decoder<T>, item: Result<Event, Error>) -> Resul
     match item? {
         Event::Open => Ok(Event::Open),
         Event::Message(message) => decoder(message).map(Event::Message),
+        Event::Comment(text) => Ok(Event::Comment(text)),
     }
 }
 

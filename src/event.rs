@@ -6,13 +6,21 @@ use smol_str::SmolStr;
 ///
 /// `T` is the type of [`Message::data`]: `String` as received, or any
 /// `serde::Deserialize` type after [`json`](crate::EventSource::json).
+///
+/// More kinds of item may come in later versions, each only when asked for (as
+/// [`Comment`](Event::Comment) is), so a `match` needs a `_` arm.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Event<T = String> {
     /// The connection is open: the server answered and events may follow.
     /// Yielded once per (re)connection.
     Open,
     /// A message dispatched by the server.
     Message(Message<T>),
+    /// A comment line (`: keep-alive`): its text after the colon, less one leading space.
+    /// Yielded only when asked for with [`comments`](crate::Builder::comments) (fetch
+    /// transport: the browser's `EventSource` drops comments), in stream order.
+    Comment(String),
 }
 
 impl<T> Event<T> {
@@ -20,7 +28,7 @@ impl<T> Event<T> {
     pub fn into_message(self) -> Option<Message<T>> {
         match self {
             Event::Message(message) => Some(message),
-            Event::Open => None,
+            Event::Open | Event::Comment(_) => None,
         }
     }
 }

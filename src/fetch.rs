@@ -44,6 +44,8 @@ pub(crate) struct FetchOptions {
     pub(crate) event_types: Option<Vec<String>>,
     /// The largest event accepted (`None`: the parser's default).
     pub(crate) max_event_size: Option<usize>,
+    /// Yield comment lines as [`Event::Comment`](crate::Event::Comment).
+    pub(crate) comments: bool,
 }
 
 impl FetchOptions {

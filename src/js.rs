@@ -25,8 +25,8 @@ use wasm_bindgen_futures::future_to_promise;
 
 use crate::connection::Status;
 use crate::{
-    Builder, ConnectionState, EndReason, Error, Event, EventSource, Message, Overflow, RetryPolicy,
-    Transport,
+    Builder, ConnectionState, Credentials, EndReason, Error, Event, EventSource, Message, Overflow,
+    RetryPolicy, Transport,
 };
 
 #[wasm_bindgen(module = "/src/js/glue.js")]
@@ -50,6 +50,9 @@ extern "C" {
 
     #[wasm_bindgen(js_name = installClassHooks)]
     fn install_class_hooks(instance: &JsValue);
+
+    #[wasm_bindgen(js_name = errorClass)]
+    fn error_class() -> JsValue;
 }
 
 /// The TypeScript declarations of the API, written by hand: wasm-bindgen cannot say that
@@ -71,6 +74,8 @@ export interface RetryOptions {
   factor?: number;
   /** The largest fraction of a delay taken off at random, 0 to 1. Default 0.2. */
   jitter?: number;
+  /** Also reconnect after a 408, 429 or 5xx answer (waiting at least its `Retry-After`). Default true. */
+  onStatus?: boolean;
 }
 
 /** Request headers: a plain object of strings, a `Headers`, or `[name, value]` pairs. */
@@ -84,7 +89,7 @@ export interface StreamResponse {
 
 /** Options of `new EventStream(url, options)`. Unknown names are refused. */
 export interface EventStreamOptions {
-  /** `"eventsource"` (default): the browser's EventSource. `"fetch"`: fetch() parsed in wasm, with method, headers, body and typed errors. */
+  /** `"eventsource"`: the runtime's own EventSource, the default where there is one (browsers, Deno). `"fetch"`: fetch() parsed in wasm, with method, headers, body and typed errors; the default in Node and Bun. */
   transport?: TransportName;
   /** Request headers (fetch transport), or a function that makes them (or a promise of them) before every request: the first and each reconnect, so a refreshed token is sent. On a 401 it is called once more and the request sent again at once. */
   headers?: HeaderList | (() => HeaderList | Promise<HeaderList>);
@@ -94,10 +99,16 @@ export interface EventStreamOptions {
   body?: string | Uint8Array | ArrayBuffer;
   /** Send cookies cross-origin. Default false. */
   withCredentials?: boolean;
+  /** fetch's credentials mode, instead of `withCredentials`: `"omit"` (fetch transport), `"same-origin"` (default) or `"include"` (what `withCredentials: true` is). */
+  credentials?: "omit" | "same-origin" | "include";
   /** Event types delivered besides `"message"` (the `event:` field). */
   events?: string[];
-  /** Reconnection policy, or `false` to never reconnect. */
-  retry?: RetryOptions | false;
+  /** Deliver messages of every event type, not only `"message"` and `events` (fetch transport). */
+  allEvents?: boolean;
+  /** Fill in each message's `lastEventId`. Default true; `false` saves the browser's EventSource a string per message (the id the connection ends with is still kept for resuming). */
+  lastEventIds?: boolean;
+  /** Reconnection policy; `"browser"` for the spec's (the server's `retry:` or 3 s, fixed, HTTP errors end the stream); `false` to never reconnect. Default: backoff (see `RetryOptions`) over fetch; over the browser's EventSource, its own reconnecting only. */
+  retry?: RetryOptions | "browser" | false;
   /** Parse every message's data with JSON.parse; data that is not JSON is a `"decode"` error given to `onError`. */
   json?: boolean;
   /** Aborting it closes the stream. */
@@ -108,7 +119,7 @@ export interface EventStreamOptions {
   lastEventIdParam?: string;
   /** Reconnect when no byte arrives for this long (fetch transport). More than 0; any length up to 2^53 - 1 ms is honoured, past the 24.8 days of one browser timer too. */
   stallTimeoutMs?: number;
-  /** The largest event accepted, in bytes (fetch transport). */
+  /** The largest event accepted, in bytes (fetch transport). Default 4194304 (4 MiB); a larger event is an `"event-too-large"` error. */
   maxEventSize?: number;
   /** Messages held for a consumer that falls behind (eventsource transport), and what happens past that. */
   buffer?: { capacity: number; overflow?: "fail" | "drop-oldest" | "drop-newest" };
@@ -120,13 +131,15 @@ export interface EventStreamOptions {
   onOpen?: (response: StreamResponse | null) => void;
   /** Called with each error the stream goes on after (a reconnect, a message that is not JSON), while it is iterated. */
   onError?: (error: EventStreamError) => void;
+  /** Called with the text of each comment line the server sends (`: keep-alive` gives `"keep-alive"`: the text after the colon, less one leading space), in stream order with the messages, while the stream is iterated (fetch transport: the browser's EventSource drops comments). A comment longer than `maxEventSize` is a `"comment-too-large"` error. */
+  onComment?: (text: string) => void;
 }
 
 /** What went wrong, one name per cause. */
 export type ErrorKind =
   | "options" | "invalid-url" | "invalid-request" | "disconnected" | "connection-failed"
   | "status" | "content-type" | "redirected" | "network" | "stream-ended" | "stalled" | "decode"
-  | "event-too-large" | "lagged" | "overflow" | "js";
+  | "event-too-large" | "comment-too-large" | "lagged" | "overflow" | "js";
 
 /** Every error this package throws or reports. */
 export interface EventStreamError extends Error {
@@ -172,6 +185,8 @@ export interface EventStream<T = string> extends AsyncIterator<StreamEvent<T>, u
   [Symbol.asyncIterator](): EventStream<T>;
   /** Closes the connection; iteration ends. Closing twice does nothing. */
   close(): void;
+  /** Drops the connection and connects again now, resuming from the last event id; a reconnect being waited for is made at once. Does nothing once closed. */
+  restart(): void;
   /** 0 connecting (or waiting to reconnect), 1 open, 2 closed, as EventSource. */
   readonly readyState: 0 | 1 | 2;
   /** Where the connection stands, reconnecting included. */
@@ -225,6 +240,7 @@ struct Shared {
     url: String,
     on_open: Option<js_sys::Function>,
     on_error: Option<js_sys::Function>,
+    on_comment: Option<js_sys::Function>,
     abort: RefCell<Option<AbortListener>>,
     /// The waker of a pending pull, so that `close()` ends it.
     waker: RefCell<Option<Waker>>,
@@ -266,6 +282,7 @@ impl EventStream {
         let options = Options::read(&options)?;
         let signal = options.signal.clone();
         let (on_open, on_error) = (options.on_open.clone(), options.on_error.clone());
+        let on_comment = options.on_comment.clone();
         let queue = new_queue(
             options.json,
             options.last_event_id.as_deref().unwrap_or_default(),
@@ -280,6 +297,7 @@ impl EventStream {
             source: RefCell::new(Some(source)),
             on_open,
             on_error,
+            on_comment,
             queue,
             ..Shared::default()
         });
@@ -310,6 +328,12 @@ impl EventStream {
     #[wasm_bindgen(getter = CLOSED)]
     pub fn closed_constant() -> u16 {
         2
+    }
+
+    /// The `EventStreamError` class, for the drop-in `EventSource` (npm/event_source.js).
+    #[wasm_bindgen(js_name = _errorClass)]
+    pub fn error_class() -> JsValue {
+        error_class()
     }
 
     /// The JavaScript queue behind `next()` and `lastEventId` (defined in glue.js).
@@ -347,6 +371,23 @@ impl EventStream {
     /// Closes the connection; pending and later `next()` calls are `done`.
     pub fn close(&self) {
         self.shared.close();
+    }
+
+    /// Drops the connection and connects again at once with the last event id; a reconnect
+    /// being waited for is made now. Does nothing once the stream has ended.
+    pub fn restart(&self) {
+        if let Some(status) = &self.shared.status {
+            status.restart();
+        }
+    }
+
+    /// Delivers messages of `event_type` too from now on (the drop-in `EventSource` calls it
+    /// when a listener for a new type is added).
+    #[wasm_bindgen(js_name = _listen)]
+    pub fn listen(&self, event_type: &str) {
+        if let Some(status) = &self.shared.status {
+            status.listen(event_type);
+        }
     }
 
     /// 0 (connecting), 1 (open) or 2 (closed), as `EventSource.readyState`.
@@ -530,6 +571,7 @@ async fn pull_batch(shared: &Shared) -> Result<JsValue, JsValue> {
                 return Ok(JsValue::UNDEFINED);
             }
             Some(Ok(Event::Open)) => shared.call(&shared.on_open, &shared.response()),
+            Some(Ok(Event::Comment(text))) => shared.call(&shared.on_comment, &text.into()),
             // Messages go into batches (above, and in `poll_batch`).
             Some(Ok(Event::Message(_))) => {}
             Some(Err(err)) => {
@@ -664,8 +706,10 @@ struct Options {
     headers_fn: Option<js_sys::Function>,
     method: Option<String>,
     body: Option<Vec<u8>>,
-    with_credentials: bool,
+    credentials: Credentials,
     events: Vec<String>,
+    all_events: bool,
+    last_event_ids: bool,
     retry: Option<RetryPolicy>,
     json: bool,
     signal: Option<web_sys::AbortSignal>,
@@ -676,6 +720,7 @@ struct Options {
     buffer: Option<(usize, Overflow)>,
     on_open: Option<js_sys::Function>,
     on_error: Option<js_sys::Function>,
+    on_comment: Option<js_sys::Function>,
     resend: bool,
     end_on: Option<EndOnOption>,
 }
@@ -693,7 +738,10 @@ const OPTION_NAMES: &[&str] = &[
     "method",
     "body",
     "withCredentials",
+    "credentials",
     "events",
+    "allEvents",
+    "lastEventIds",
     "retry",
     "json",
     "signal",
@@ -706,22 +754,26 @@ const OPTION_NAMES: &[&str] = &[
     "endOn",
     "onOpen",
     "onError",
+    "onComment",
 ];
 
 /// Options only the fetch transport has, by their JavaScript names.
 const FETCH_ONLY: &[&str] = &[
+    "allEvents",
     "headers",
     "method",
     "body",
     "stallTimeoutMs",
     "maxEventSize",
     "resend",
+    "onComment",
 ];
 
 impl Options {
     fn read(value: &JsValue) -> Result<Self, JsValue> {
         if value.is_undefined() || value.is_null() {
-            return Ok(Options::default());
+            // Every default as an empty object has it.
+            return Options::read(&Object::new());
         }
         if !value.is_object() || value.is_function() || js_sys::Array::is_array(value) {
             return Err(option_error("options", "expected an object"));
@@ -731,7 +783,7 @@ impl Options {
         let get = |name: &str| Reflect::get(object, &name.into()).unwrap_or(JsValue::UNDEFINED);
         let options = Options {
             transport: match get("transport").as_string().as_deref() {
-                None if get("transport").is_undefined() => Transport::EventSource,
+                None if get("transport").is_undefined() => default_transport(),
                 Some("eventsource") => Transport::EventSource,
                 Some("fetch") => Transport::Fetch,
                 _ => {
@@ -751,8 +803,11 @@ impl Options {
             headers_fn: get("headers").dyn_into::<js_sys::Function>().ok(),
             method: string(&get("method"), "method")?,
             body: body(&get("body"))?,
-            with_credentials: boolean(&get("withCredentials"), "withCredentials")?,
+            credentials: credentials(&get("withCredentials"), &get("credentials"))?,
             events: strings(&get("events"), "events")?,
+            all_events: boolean(&get("allEvents"), "allEvents")?,
+            last_event_ids: get("lastEventIds").is_undefined()
+                || boolean(&get("lastEventIds"), "lastEventIds")?,
             retry: retry(&get("retry"))?,
             json: boolean(&get("json"), "json")?,
             signal: signal(&get("signal"))?,
@@ -763,6 +818,7 @@ impl Options {
             buffer: buffer(&get("buffer"))?,
             on_open: function(&get("onOpen"), "onOpen")?,
             on_error: function(&get("onError"), "onError")?,
+            on_comment: function(&get("onComment"), "onComment")?,
             resend: boolean(&get("resend"), "resend")?,
             end_on: end_on(&get("endOn"))?,
         };
@@ -770,6 +826,12 @@ impl Options {
             return Err(option_error("stallTimeoutMs", "must be more than 0"));
         }
         if options.transport == Transport::EventSource {
+            if options.credentials == Credentials::Omit {
+                return Err(option_error(
+                    "credentials",
+                    "\"omit\" needs transport: \"fetch\" (the browser's EventSource always sends them to its own origin)",
+                ));
+            }
             if let Some(name) = FETCH_ONLY.iter().find(|name| !get(name).is_undefined()) {
                 return Err(option_error(
                     name,
@@ -788,8 +850,12 @@ impl Options {
     fn builder(self, url: &str) -> Builder {
         let mut builder = EventSource::builder(url)
             .transport(self.transport)
-            .with_credentials(self.with_credentials)
-            .events(self.events);
+            .credentials(self.credentials)
+            .events(self.events)
+            .with_last_event_ids(self.last_event_ids);
+        if self.all_events {
+            builder = builder.all_events();
+        }
         if let Some(make) = self.headers_fn {
             builder = builder
                 .headers_made_by(move || Box::pin(made_headers(make.call0(&JsValue::UNDEFINED))));
@@ -817,6 +883,9 @@ impl Options {
         }
         if self.resend {
             builder = builder.resend(true);
+        }
+        if self.on_comment.is_some() {
+            builder = builder.comments(true);
         }
         match self.end_on {
             Some(EndOnOption::Data(marker)) => builder = builder.end_on_data(marker),
@@ -846,6 +915,15 @@ impl Options {
             builder = builder.buffer(capacity, overflow);
         }
         builder
+    }
+}
+
+/// The browser's `EventSource` where the runtime has one; fetch in Node, Deno and Bun.
+fn default_transport() -> Transport {
+    if crate::native::has_event_source() {
+        Transport::EventSource
+    } else {
+        Transport::Fetch
     }
 }
 
@@ -977,6 +1055,32 @@ fn end_on(value: &JsValue) -> Result<Option<EndOnOption>, JsValue> {
     }
 }
 
+/// `withCredentials` (a boolean) or `credentials` (fetch's mode names), not both.
+fn credentials(with_credentials: &JsValue, mode: &JsValue) -> Result<Credentials, JsValue> {
+    if !with_credentials.is_undefined() && !mode.is_undefined() {
+        return Err(option_error(
+            "credentials",
+            "give either credentials or withCredentials, not both",
+        ));
+    }
+    if !mode.is_undefined() {
+        return match mode.as_string().as_deref() {
+            Some("omit") => Ok(Credentials::Omit),
+            Some("same-origin") => Ok(Credentials::SameOrigin),
+            Some("include") => Ok(Credentials::Include),
+            _ => Err(expected(
+                "credentials",
+                "\"omit\", \"same-origin\" or \"include\"",
+                mode,
+            )),
+        };
+    }
+    Ok(match boolean(with_credentials, "withCredentials")? {
+        true => Credentials::Include,
+        false => Credentials::SameOrigin,
+    })
+}
+
 fn function(value: &JsValue, name: &str) -> Result<Option<js_sys::Function>, JsValue> {
     match value.dyn_ref::<js_sys::Function>() {
         Some(function) => Ok(Some(function.clone())),
@@ -1062,8 +1166,11 @@ fn retry(value: &JsValue) -> Result<Option<RetryPolicy>, JsValue> {
     if value.as_bool() == Some(false) {
         return Ok(Some(RetryPolicy::never()));
     }
+    if value.as_string().as_deref() == Some("browser") {
+        return Ok(Some(RetryPolicy::browser()));
+    }
     if !value.is_object() || js_sys::Array::is_array(value) {
-        return Err(expected("retry", "an object or false", value));
+        return Err(expected("retry", "an object, \"browser\" or false", value));
     }
     let object: &Object = value.unchecked_ref();
     check_names(
@@ -1074,6 +1181,7 @@ fn retry(value: &JsValue) -> Result<Option<RetryPolicy>, JsValue> {
             "maxAttempts",
             "factor",
             "jitter",
+            "onStatus",
         ],
         "retry.",
     )?;
@@ -1101,6 +1209,9 @@ fn retry(value: &JsValue) -> Result<Option<RetryPolicy>, JsValue> {
         }
         Some(jitter) => policy = policy.jitter(jitter),
         None => {}
+    }
+    if !get("onStatus").is_undefined() {
+        policy = policy.on_status(boolean(&get("onStatus"), "retry.onStatus")?);
     }
     Ok(Some(policy))
 }
@@ -1206,6 +1317,7 @@ fn error_to_js(err: &Error) -> JsValue {
             vec![("event", event.into()), ("data", data.into())],
         ),
         Error::EventTooLarge { .. } => ("event-too-large", vec![]),
+        Error::CommentTooLarge { .. } => ("comment-too-large", vec![]),
         Error::Lagged { skipped } => ("lagged", vec![("skipped", (*skipped as f64).into())]),
         Error::Overflow { .. } => ("overflow", vec![]),
         Error::Js(_) => ("js", vec![]),

@@ -180,6 +180,8 @@ async fn drive<T>(
                 out.received.try_update(|count| *count += 1);
                 out.message.try_set(Some(message)).is_none()
             }
+            // The hook does not ask for comments.
+            Ok(Event::Comment(_)) => true,
             Err(err) => out.error.try_set(Some(err)).is_none(),
         };
         if closed.is_aborted() {

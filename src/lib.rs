@@ -17,6 +17,7 @@
 //!         Ok(Event::Open) => { /* connected */ }
 //!         Ok(Event::Message(msg)) => { /* msg.data: Hello, msg.event, msg.last_event_id, msg.origin */ }
 //!         Err(err) => { /* typed: what went wrong */ }
+//!         Ok(_) => { /* comments, when asked for */ }
 //!     }
 //! }
 //! # Ok(()) }

@@ -45,6 +45,7 @@ pub struct RetryPolicy {
     max_delay: Duration,
     jitter: f64,
     max_attempts: Option<u32>,
+    on_status: bool,
 }
 
 impl Default for RetryPolicy {
@@ -57,6 +58,7 @@ impl Default for RetryPolicy {
             max_delay: Duration::from_secs(30),
             jitter: 0.2,
             max_attempts: None,
+            on_status: true,
         }
     }
 }
@@ -70,10 +72,22 @@ impl RetryPolicy {
         RetryPolicy::default().max_attempts(0)
     }
 
-    /// What browsers do: the server's `retry:` or 3 s, fixed, no backoff, no jitter, forever
-    /// (for the errors this policy retries at all).
+    /// What the spec has browsers do: the server's `retry:` or 3 s, fixed, no backoff, no
+    /// jitter, forever, after a network error or the end of the response; an HTTP error
+    /// status ends the stream (the spec's "fail the connection").
     pub fn browser() -> Self {
-        RetryPolicy::default().factor(1.0).jitter(0.0)
+        RetryPolicy::default()
+            .factor(1.0)
+            .jitter(0.0)
+            .on_status(false)
+    }
+
+    /// Whether an answer of 408, 429 or 5xx is retried (after at least its `Retry-After`).
+    /// Default true; other statuses, a wrong content type and a refused redirect are never
+    /// retried.
+    pub fn on_status(mut self, retry: bool) -> Self {
+        self.on_status = retry;
+        self
     }
 
     /// The delay when the server sent no `retry:` field. Default 3 s.
@@ -117,7 +131,8 @@ impl RetryPolicy {
 
     /// Whether `attempt` (1 for the first reconnect after a failure) may be made after `error`.
     pub fn allows(&self, attempt: u32, error: &Error) -> bool {
-        self.max_attempts.is_none_or(|max| attempt <= max) && is_retryable(error)
+        let status_allowed = self.on_status || !matches!(error, Error::Status { .. });
+        self.max_attempts.is_none_or(|max| attempt <= max) && status_allowed && is_retryable(error)
     }
 
     /// The wait before `attempt` (1-based). `server_retry` is the stream's latest `retry:`
@@ -284,6 +299,18 @@ mod tests {
         ] {
             assert!(policy.allows(1, &error), "{error:?}");
         }
+    }
+
+    #[test]
+    fn the_browser_policy_retries_the_network_but_no_status() {
+        let policy = RetryPolicy::browser();
+        for error in [Error::Network("reset".into()), Error::StreamEnded] {
+            assert!(policy.allows(1, &error), "{error:?}");
+        }
+        for error in [status(500), status(503), status(429), status(408)] {
+            assert!(!policy.allows(1, &error), "{error:?}");
+        }
+        assert_eq!(policy.delay(5, None, None, 0.9), MS(3000));
     }
 
     #[test]

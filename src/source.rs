@@ -36,6 +36,7 @@ use crate::{
 ///         Ok(Event::Open) => {}
 ///         Ok(Event::Message(msg)) => println!("{}", msg.data.message),
 ///         Err(err) => eprintln!("{err}"),
+///         Ok(_) => {} // comments, when asked for
 ///     }
 /// }
 /// # Ok(()) }
@@ -153,6 +154,21 @@ impl<T> EventSource<T> {
     pub fn close(&mut self) {
         self.stream = None;
         self.state.end(EndReason::Closed);
+    }
+
+    /// Drops the connection and connects again at once, resuming from the last event id
+    /// (the `Last-Event-ID` the next request carries); a reconnect being waited for is made
+    /// now. The stream goes on: its next item is `Open` of the new connection. Nothing
+    /// happens once the stream has ended.
+    ///
+    /// ```no_run
+    /// # fn run(feed: &wasm_sse::EventSource) {
+    /// // The user came back to the tab: do not wait out the backoff.
+    /// feed.restart();
+    /// # }
+    /// ```
+    pub fn restart(&self) {
+        self.state.restart();
     }
 
     /// The status shared with the connection loop, for the JavaScript API: read without
@@ -407,6 +423,38 @@ impl Builder {
         self
     }
 
+    /// Yields the server's comment lines too, as [`Event::Comment`], in stream order with the
+    /// messages: the keep-alives (`: ping`) a server sends to show the connection is alive.
+    /// A comment line longer than the [maximum event size](Self::max_event_size) is skipped
+    /// and reported as [`Error::CommentTooLarge`]. Off by default. Needs [`Transport::Fetch`]
+    /// (the browser's `EventSource` drops comments).
+    ///
+    /// ```no_run
+    /// use futures::StreamExt;
+    /// use wasm_sse::{Event, EventSource, Transport};
+    ///
+    /// # async fn run() -> Result<(), wasm_sse::Error> {
+    /// let mut feed = EventSource::builder("/events")
+    ///     .transport(Transport::Fetch)
+    ///     .comments(true)
+    ///     .open()?;
+    /// let mut last_sign_of_life = String::new();
+    /// while let Some(item) = feed.next().await {
+    ///     match item? {
+    ///         Event::Comment(text) => last_sign_of_life = text, // ": ping" gives "ping"
+    ///         Event::Message(message) => println!("{}", message.data),
+    ///         _ => {}
+    ///     }
+    /// }
+    /// # let _ = last_sign_of_life;
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "fetch")]
+    pub fn comments(mut self, comments: bool) -> Self {
+        self.fetch.comments = comments;
+        self
+    }
+
     /// Ends the stream cleanly at the first message whose data is `marker`, such as the
     /// `[DONE]` that OpenAI-style APIs send last: the marker is not delivered, the connection
     /// is closed at once, the stream returns `None` after the messages before it, and
@@ -606,6 +654,7 @@ impl Builder {
             (self.fetch.body.is_some(), "body"),
             (self.fetch.stall_timeout.is_some(), "stall_timeout"),
             (self.fetch.max_event_size.is_some(), "max_event_size"),
+            (self.fetch.comments, "comments"),
             (self.all_events, "all_events"),
             (self.resend, "resend"),
         ];
@@ -628,15 +677,23 @@ impl Builder {
 /// `url` resolved against the document's base URL (which honours `<base href>`), or a
 /// worker's location, as `new EventSource(url)` resolves it.
 fn resolve_url(url: &str) -> Result<String, Error> {
-    let parsed = match base_url() {
-        Some(base) => web_sys::Url::new_with_base(url, &base),
+    let base = base_url();
+    let parsed = match &base {
+        Some(base) => web_sys::Url::new_with_base(url, base),
         None => web_sys::Url::new(url),
     };
     parsed
         .map(|parsed| parsed.href())
         .map_err(|err| Error::InvalidUrl {
             url: url.to_owned(),
-            reason: crate::error::js_message(&err),
+            reason: match base {
+                // Node, Deno and Bun: no page to be relative to.
+                None if !url.contains(':') => "a relative URL needs a page to resolve it \
+                    against, and there is none here (no document, no location): give an \
+                    absolute URL"
+                    .to_owned(),
+                _ => crate::error::js_message(&err),
+            },
         })
 }
 

@@ -227,6 +227,8 @@ async fn drive<T: Clone>(
                     snapshot.received += 1;
                     snapshot.message = Some(message);
                 }
+                // The hook does not ask for comments.
+                Ok(Event::Comment(_)) => {}
                 Err(err) => snapshot.error = Some(err),
             }
             if closed.is_aborted() {

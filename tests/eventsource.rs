@@ -337,6 +337,7 @@ async fn options_only_fetch_can_honour_are_refused_not_ignored() {
             .open(),
         EventSource::builder(url("/")).max_event_size(1024).open(),
         EventSource::builder(url("/")).all_events().open(),
+        EventSource::builder(url("/")).comments(true).open(),
     ];
     for result in refused {
         let Err(Error::InvalidRequest(reason)) = result else {

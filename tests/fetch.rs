@@ -412,6 +412,64 @@ async fn every_event_type_is_delivered_with_all_events() {
 }
 
 #[wasm_bindgen_test]
+async fn comments_are_items_in_stream_order_when_asked_for() {
+    // Sent one byte at a time: the comment is cut into 9 chunks, its CRLF into 2.
+    let mut feed = fetch("/bytewise")
+        .all_events()
+        .comments(true)
+        .open()
+        .unwrap();
+    let items = collect_until(
+        &mut feed,
+        |item| matches!(item, Ok(Event::Message(m)) if m.data == "lf only"),
+    )
+    .await;
+    assert_eq!(
+        summary(&items),
+        [
+            "open",
+            "comment:\"comment\"",
+            "message:\"héllo\"#1",
+            "greet:\"wörld ✓\\n😀\"#1",
+            "message:\"cr only\"#3",
+            "message:\"lf only\"#3",
+        ]
+    );
+    // Without `comments`, the same stream has no comment item.
+    let mut feed = fetch("/bytewise").all_events().open().unwrap();
+    let items = collect_until(
+        &mut feed,
+        |item| matches!(item, Ok(Event::Message(m)) if m.data == "lf only"),
+    )
+    .await;
+    assert!(!summary(&items)
+        .iter()
+        .any(|item| item.starts_with("comment")));
+}
+
+#[wasm_bindgen_test]
+async fn an_endless_comment_line_is_one_typed_error_and_bounded_memory() {
+    let base = reset_heap_peak();
+    let mut feed = fetch("/endless-line?line=comment&limit_bytes=33554432")
+        .comments(true)
+        .max_event_size(64 * 1024)
+        .open()
+        .unwrap();
+    assert_eq!(next(&mut feed).await, Some(Ok(Event::Open)));
+    assert_eq!(
+        next(&mut feed).await,
+        Some(Err(Error::CommentTooLarge { limit: 64 * 1024 }))
+    );
+    // The rest of the 32 MiB comment is skipped as it streams in.
+    assert_quiet(&mut feed, 1500).await;
+    let peak = heap_peak_above(base);
+    assert!(
+        peak < 8 << 20,
+        "heap grew {peak} bytes over a 32 MiB comment"
+    );
+}
+
+#[wasm_bindgen_test]
 async fn an_endless_line_is_a_size_error_not_unbounded_memory() {
     let tag = unique_tag("endless");
     let base = reset_heap_peak();

@@ -110,6 +110,7 @@ async fn soak(transport: Transport, name: &str) -> Figures {
                     figures.errors += 1
                 }
                 Err(other) => panic!("unexpected {other:?}"),
+                Ok(other) => panic!("unexpected {other:?}"),
             }
         }
     })

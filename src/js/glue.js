@@ -11,6 +11,10 @@ export class EventStreamError extends Error {
   }
 }
 
+export function errorClass() {
+  return EventStreamError;
+}
+
 export function streamError(kind, message, details) {
   return new EventStreamError(kind, message, details);
 }

@@ -9,6 +9,31 @@
 // is read, when the connection ends.
 // The wake-up is a MessageChannel task, not a microtask: a microtask would run after every
 // listener call, so every message would be its own batch.
+// The runtime's own EventSource, taken when the package loads: the page may later install
+// the package's drop-in class as `globalThis.EventSource`, which must not open itself.
+const NativeEventSource = typeof globalThis.EventSource === "function" ? globalThis.EventSource : null;
+
+export function hasEventSource() {
+  return NativeEventSource !== null;
+}
+
+export function openEventSource(url, withCredentials) {
+  if (NativeEventSource === null) {
+    throw new TypeError("this runtime has no EventSource of its own: use transport \"fetch\"");
+  }
+  return new NativeEventSource(url, { withCredentials });
+}
+
+// `event.origin` as the spec has it: Deno's EventSource gives the whole URL instead.
+function originOf(origin) {
+  if (!origin.includes("/", origin.indexOf("//") + 2)) return origin;
+  try {
+    return new URL(origin).origin;
+  } catch {
+    return origin;
+  }
+}
+
 export class Inbox {
   constructor(wake, readIds) {
     this.parts = [];
@@ -21,8 +46,12 @@ export class Inbox {
       this.scheduled = false;
       if (this.wake !== null) this.wake();
     };
+    this.rawOrigin = null;
     this.listener = (event) => {
-      if (this.parts.length === 0) this.origin = event.origin;
+      if (this.parts.length === 0 && event.origin !== this.rawOrigin) {
+        this.rawOrigin = event.origin;
+        this.origin = originOf(event.origin);
+      }
       this.last = event;
       if (readIds) this.parts.push(event.type, event.lastEventId, event.data);
       else this.parts.push(event.type, event.data);

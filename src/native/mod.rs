@@ -48,6 +48,19 @@ extern "C" {
     fn last_event_id(this: &Inbox) -> Option<String>;
     #[wasm_bindgen(method)]
     fn close(this: &Inbox);
+
+    /// `new EventSource(url, { withCredentials })` of the runtime's own `EventSource`, as it
+    /// was when the package loaded: a page may since have replaced the global with this
+    /// package's drop-in class. Throws where the runtime has none.
+    #[wasm_bindgen(js_name = openEventSource, catch)]
+    fn open_event_source(
+        url: &str,
+        with_credentials: bool,
+    ) -> Result<web_sys::EventSource, wasm_bindgen::JsValue>;
+
+    /// Whether the runtime has an `EventSource` of its own (Node and Deno have none).
+    #[wasm_bindgen(js_name = hasEventSource)]
+    pub(crate) fn has_event_source() -> bool;
 }
 
 /// State shared by the listeners (which fill it) and the stream (which drains it).
@@ -58,6 +71,10 @@ struct Shared {
     origin: SmolStr,
     /// Whether batches carry each message's last event id.
     read_ids: bool,
+    /// Whether stream messages named `open` and `error` are wanted: they arrive on the
+    /// connection's own listeners.
+    named_open: bool,
+    named_error: bool,
     /// What the inbox calls once per batch; it holds only a weak reference back.
     _wake: Closure<dyn FnMut()>,
 }
@@ -81,6 +98,8 @@ pub(crate) struct NativeSource {
     listeners: Vec<(&'static str, Listener)>,
     /// The message types the inbox's listener is registered for.
     message_types: Vec<String>,
+    /// How many of the types asked for after opening (`listen`) are registered.
+    late_types: usize,
 }
 
 impl std::fmt::Debug for NativeSource {
@@ -96,15 +115,18 @@ impl std::fmt::Debug for NativeSource {
 impl NativeSource {
     /// Opens `url`; a URL the browser cannot parse is [`Error::InvalidUrl`].
     pub(crate) fn open(url: &str, options: &NativeOptions) -> Result<Self, Error> {
-        let init = web_sys::EventSourceInit::new();
-        init.set_with_credentials(options.with_credentials);
+        if !has_event_source() {
+            return Err(Error::InvalidRequest(
+                "this runtime has no EventSource of its own (Node, Deno): use the fetch transport"
+                    .into(),
+            ));
+        }
         let source =
-            web_sys::EventSource::new_with_event_source_init_dict(url, &init).map_err(|err| {
-                Error::InvalidUrl {
-                    url: url.to_owned(),
-                    reason: crate::error::js_message(&err),
-                }
+            open_event_source(url, options.with_credentials).map_err(|err| Error::InvalidUrl {
+                url: url.to_owned(),
+                reason: crate::error::js_message(&err),
             })?;
+        let wanted = |name: &str| options.events.iter().any(|wanted| wanted == name);
         let shared = Rc::new_cyclic(|weak: &Weak<RefCell<Shared>>| {
             let (weak, source) = (weak.clone(), source.clone());
             let wake = Closure::<dyn FnMut()>::new(move || {
@@ -117,6 +139,8 @@ impl NativeSource {
                 inbox: Inbox::new(wake.as_ref().unchecked_ref(), options.last_event_ids),
                 origin: SmolStr::default(),
                 read_ids: options.last_event_ids,
+                named_open: wanted("open"),
+                named_error: wanted("error"),
                 _wake: wake,
             })
         });
@@ -124,15 +148,14 @@ impl NativeSource {
 
         // The connection's `open` and `error` are plain events; a stream event of the same
         // name arrives on the same listener as a MessageEvent and must not be confused.
-        let wanted = |name: &str| options.events.iter().any(|wanted| wanted == name);
         let listeners = vec![
             (
                 "open",
-                connection_listener(&shared, &source, true, wanted("open"), &inbox_listener),
+                connection_listener(&shared, &source, true, &inbox_listener),
             ),
             (
                 "error",
-                connection_listener(&shared, &source, false, wanted("error"), &inbox_listener),
+                connection_listener(&shared, &source, false, &inbox_listener),
             ),
         ];
         let mut message_types = vec!["message".to_owned()];
@@ -158,7 +181,28 @@ impl NativeSource {
             shared,
             listeners,
             message_types,
+            late_types: 0,
         })
+    }
+
+    /// Listens for the types of `types` it does not listen for yet (types asked for after
+    /// the stream was opened).
+    pub(crate) fn listen(&mut self, types: &[String]) {
+        if types.len() <= self.late_types {
+            return;
+        }
+        let inbox_listener = self.shared.borrow().inbox.listener();
+        let target: &web_sys::EventTarget = self.source.as_ref();
+        for name in &types[self.late_types..] {
+            if let Some(wanted) = self.shared.borrow_mut().named_connection_event(name) {
+                *wanted = true;
+            } else if !self.message_types.contains(name) {
+                // Adding a listener to an EventSource cannot fail.
+                let _ = target.add_event_listener_with_callback(name, &inbox_listener);
+                self.message_types.push(name.clone());
+            }
+        }
+        self.late_types = types.len();
     }
 
     /// Whether the stream has ended with the item just taken (the fatal one).
@@ -183,12 +227,11 @@ impl NativeSource {
 }
 
 /// The listener for `open` (`is_open`) or `error`: the connection's own event, or, when
-/// `wanted`, a stream message of that name, handed to the inbox like any other.
+/// wanted, a stream message of that name, handed to the inbox like any other.
 fn connection_listener(
     shared: &Rc<RefCell<Shared>>,
     source: &web_sys::EventSource,
     is_open: bool,
-    wanted: bool,
     inbox_listener: &js_sys::Function,
 ) -> Listener {
     let shared = Rc::clone(shared);
@@ -196,6 +239,14 @@ fn connection_listener(
     let inbox_listener = inbox_listener.clone();
     Listener::new(move |event: web_sys::Event| {
         if event.is_instance_of::<web_sys::MessageEvent>() {
+            let wanted = {
+                let shared = shared.borrow();
+                if is_open {
+                    shared.named_open
+                } else {
+                    shared.named_error
+                }
+            };
             if wanted {
                 // Calling the inbox's own listener cannot throw.
                 let _ = inbox_listener.call1(&wasm_bindgen::JsValue::NULL, &event);
@@ -216,6 +267,15 @@ fn connection_listener(
 }
 
 impl Shared {
+    /// The flag of a stream message named like a connection event (`open`, `error`).
+    fn named_connection_event(&mut self, name: &str) -> Option<&mut bool> {
+        match name {
+            "open" => Some(&mut self.named_open),
+            "error" => Some(&mut self.named_error),
+            _ => None,
+        }
+    }
+
     /// Moves the messages the inbox collected into the buffer, in order.
     fn drain(&mut self, source: &web_sys::EventSource) {
         let Some(batch) = self.inbox.take() else {

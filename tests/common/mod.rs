@@ -185,7 +185,8 @@ pub fn seqs(items: &[Result<Event<Seq>, Error>]) -> Vec<u64> {
         .collect()
 }
 
-/// Each item in a line: `open`, `type:"data"#id` (data in Debug form), or `err:Debug`.
+/// Each item in a line: `open`, `type:"data"#id` (data in Debug form), `comment:"text"`,
+/// or `err:Debug`.
 pub fn summary<T: std::fmt::Debug>(items: &[Result<Event<T>, Error>]) -> Vec<String> {
     items
         .iter()
@@ -197,6 +198,8 @@ pub fn summary<T: std::fmt::Debug>(items: &[Result<Event<T>, Error>]) -> Vec<Str
                     message.event, message.data, message.last_event_id
                 )
             }
+            Ok(Event::Comment(text)) => format!("comment:{text:?}"),
+            Ok(other) => format!("{other:?}"),
             Err(err) => format!("err:{err:?}"),
         })
         .collect()

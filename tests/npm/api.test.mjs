@@ -4,7 +4,7 @@
 // counters (`/stats`) and connection log (`/log`) are its own.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { launchBrowser, packagePage, servePackage } from "./browser.mjs";
+import { launchBrowser, packagePage, runInPage, serverHelpers, servePackage } from "./browser.mjs";
 
 const server = process.env.SSE_SERVER_URL;
 let browser;
@@ -47,44 +47,10 @@ after(async () => {
 
 /** Runs `body(server, arg)` in the page (or `on`), failing after 15 s instead of hanging. */
 function inPage(body, arg, on = page) {
-  return on.evaluate(
-    ([source, server, arg]) => {
-      const run = new Function(`return (${source})`)();
-      return Promise.race([
-        run(server, arg),
-        new Promise((_, reject) => setTimeout(() => reject(new Error("timed out in the page")), 15_000)),
-      ]);
-    },
-    [body.toString(), server, arg],
-  );
+  return runInPage(on, server, body, arg);
 }
 
-/** Forgets what the server counted and logged for `tag`, so a test can run again on the same server. */
-async function reset(tag) {
-  await fetch(`${server}/control/reset?tag=${tag}`);
-}
-
-async function stats(tag) {
-  return (await fetch(`${server}/stats?tag=${tag}`)).json();
-}
-
-async function log(tag) {
-  return (await fetch(`${server}/log?tag=${tag}`)).json();
-}
-
-/** The log of `tag`'s requests but CORS preflights (a `Last-Event-ID` header needs one cross-origin). */
-async function connections(tag) {
-  return (await log(tag)).filter((record) => record.method !== "OPTIONS");
-}
-
-/** Waits until the server counts `open` connections for `tag` (keep-alives reveal a gone client). */
-async function waitForOpen(tag, open) {
-  for (let i = 0; i < 100; i++) {
-    if ((await stats(tag)).open === open) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  assert.fail(`the server still counts ${(await stats(tag)).open} open connections for ${tag}, not ${open}`);
-}
+const { reset, stats, log, connections, waitForOpen } = serverHelpers(server);
 
 const counterEvent = (id, origin) => ({ type: "message", data: `{"seq":${id}}`, lastEventId: `${id}`, origin });
 
@@ -114,8 +80,8 @@ test("a bad option throws at construction, naming the option", async () => {
     negativeDelay: ["retry.initialDelayMs", 'EventStream option "retry.initialDelayMs": expected a finite number of at least 0, got -1'],
     negativeMaxDelay: ["retry.maxDelayMs", 'EventStream option "retry.maxDelayMs": expected a finite number of at least 0, got -5'],
     fractionalAttempts: ["retry.maxAttempts", 'EventStream option "retry.maxAttempts": expected a whole number of at least 0, got 1.5'],
-    misspelt: ["header", 'EventStream option "header": unknown option; known ones are transport, headers, method, body, withCredentials, events, retry, json, signal, lastEventId, lastEventIdParam, stallTimeoutMs, maxEventSize, buffer, resend, endOn, onOpen, onError'],
-    misspeltRetry: ["retry.initialDelay", 'EventStream option "retry.initialDelay": unknown option; known ones are initialDelayMs, maxDelayMs, maxAttempts, factor, jitter'],
+    misspelt: ["header", 'EventStream option "header": unknown option; known ones are transport, headers, method, body, withCredentials, credentials, events, allEvents, lastEventIds, retry, json, signal, lastEventId, lastEventIdParam, stallTimeoutMs, maxEventSize, buffer, resend, endOn, onOpen, onError, onComment'],
+    misspeltRetry: ["retry.initialDelay", 'EventStream option "retry.initialDelay": unknown option; known ones are initialDelayMs, maxDelayMs, maxAttempts, factor, jitter, onStatus'],
     jsonType: ["json", 'EventStream option "json": expected true or false, got "yes"'],
     events: ["events", 'EventStream option "events": expected an array of strings, got "tick"'],
     headerValue: ["headers.X-Count", 'EventStream option "headers.X-Count": expected a string value'],
@@ -701,6 +667,31 @@ test("fetch: a headers function runs before every request, a 401 refreshes once,
   const auth = async (tag) => (await connections(tag)).map((record) => [record.status, record.headers.authorization]);
   assert.deepEqual(await auth(tags[0]), [[200, "Bearer t1"], [200, "Bearer t2"], [200, "Bearer t3"]]);
   assert.deepEqual(await auth(tags[1]), [[401, "Bearer expired"], [200, "Bearer t1"]]);
+});
+
+test("fetch: onComment hears each comment line in stream order with the messages", async () => {
+  const body = "data: 1\n\n: ping\ndata: 2\n\n:x\r\n\n:\n";
+  const result = await inPage(async (server, body) => {
+    const { EventStream } = globalThis.wasmSse;
+    const seen = [];
+    // Three bytes per write: the comments are cut across chunks.
+    const url = `${server}/raw?chunk=3&after=eof&body=${encodeURIComponent(body)}`;
+    const stream = new EventStream(url, {
+      transport: "fetch",
+      retry: false,
+      onComment: (text) => seen.push(`comment:${text}`),
+    });
+    try {
+      for await (const event of stream) seen.push(`message:${event.data}`);
+    } catch (error) {
+      // Without retrying, the end of the response is the end of the stream.
+      seen.push(`thrown:${error.kind}`);
+    }
+    const refused = globalThis.thrown(() => new EventStream(url, { transport: "eventsource", onComment: () => {} }));
+    return { seen, refused: refused?.message };
+  }, body);
+  assert.deepEqual(result.seen, ["message:1", "comment:ping", "message:2", "comment:x", "comment:", "thrown:stream-ended"]);
+  assert.equal(result.refused, 'EventStream option "onComment": needs transport: "fetch" (the browser\'s EventSource cannot do it)');
 });
 
 test("resend and endOn are checked like every option", async () => {

@@ -4,6 +4,7 @@ import { createServer } from "node:http";
 import { readFile } from "node:fs/promises";
 import { extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
+import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
 
 export const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -26,7 +27,7 @@ const TYPES = {
 };
 
 /**
- * Serves a blank page at `/` and the built package at `/pkg/...` on 127.0.0.1, as any static
+ * Serves a blank page at `/` and the package (`/npm/...`, the built `/pkg/...`) on 127.0.0.1, as any static
  * host would: a page of another origin than the SSE server, so every stream is cross-origin.
  * Resolves to `{ url, close }`.
  */
@@ -39,7 +40,8 @@ export async function servePackage() {
       return;
     }
     const file = normalize(join(root, path));
-    if (!path.startsWith("/pkg/") || !file.startsWith(join(root, "pkg"))) {
+    const served = ["pkg", "npm"].some((folder) => path.startsWith(`/${folder}/`) && file.startsWith(join(root, folder)));
+    if (!served) {
       response.writeHead(404).end();
       return;
     }
@@ -69,9 +71,48 @@ export async function packagePage(browser, origin) {
   page.on("pageerror", (error) => problems.push(error.message));
   await page.goto(`${origin}/`);
   await page.evaluate(async () => {
-    const module = await import("/pkg/web/wasm_sse.js");
+    // The package's entry, as `import init from "wasm-sse"` resolves it.
+    const module = await import("/npm/index.js");
     await module.default();
     globalThis.wasmSse = module;
   });
   return { page, problems };
+}
+
+/** Runs `body(server, arg)` in `page`, failing after 15 s instead of hanging. */
+export function runInPage(page, server, body, arg) {
+  return page.evaluate(
+    ([source, server, arg]) => {
+      const run = new Function(`return (${source})`)();
+      return Promise.race([
+        run(server, arg),
+        new Promise((_, reject) => setTimeout(() => reject(new Error("timed out in the page")), 15_000)),
+      ]);
+    },
+    [body.toString(), server, arg],
+  );
+}
+
+/** What the test server at `server` counted and logged per tag. */
+export function serverHelpers(server) {
+  const stats = async (tag) => (await fetch(`${server}/stats?tag=${tag}`)).json();
+  const log = async (tag) => (await fetch(`${server}/log?tag=${tag}`)).json();
+  return {
+    /** Forgets what the server counted and logged for `tag`, so a test can run again on the same server. */
+    reset: async (tag) => {
+      await fetch(`${server}/control/reset?tag=${tag}`);
+    },
+    stats,
+    log,
+    /** The log of `tag`'s requests but CORS preflights (a `Last-Event-ID` header needs one cross-origin). */
+    connections: async (tag) => (await log(tag)).filter((record) => record.method !== "OPTIONS"),
+    /** Waits until the server counts `open` connections for `tag` (keep-alives reveal a gone client). */
+    waitForOpen: async (tag, open) => {
+      for (let i = 0; i < 100; i++) {
+        if ((await stats(tag)).open === open) return;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.fail(`the server still counts ${(await stats(tag)).open} open connections for ${tag}, not ${open}`);
+    },
+  };
 }

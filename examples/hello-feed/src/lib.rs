@@ -46,6 +46,7 @@ pub async fn run(url: String, list_id: String, state_id: String) -> Result<(), J
                 }
             }
             Err(err) => state.set_text_content(Some(&err.to_string())),
+            Ok(_) => {} // comments, when asked for
         }
     }
     state.set_text_content(Some("closed"));

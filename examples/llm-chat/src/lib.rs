@@ -88,6 +88,7 @@ pub async fn complete(
                 output.set_value(&(output.value() + &text));
             }
             Either::Left((Some(Err(err)), _)) => state.set_text_content(Some(&err.to_string())),
+            Either::Left((Some(Ok(_)), _)) => {} // comments, when asked for
             Either::Left((None, _)) => match completion.end_reason() {
                 Some(EndReason::EndMarker) => break "done".to_owned(),
                 Some(EndReason::Failed(err)) => break err.to_string(),

@@ -106,3 +106,36 @@ ticks.readyState = 1;
 // @ts-expect-error text data is a string
 const wrong: number = (await text.next()).value!.data;
 void wrong;
+
+// The drop-in EventSource: the seed's browser code, unchanged but for the import.
+import { EventSource as DropIn, EventSourceErrorEvent } from "wasm-sse";
+import { EventSource as BundlerDropIn } from "wasm-sse/bundler";
+const source = new DropIn("/feed");
+source.addEventListener("message", (event) => {
+  const parsed: unknown = JSON.parse(event.data);
+  void parsed;
+});
+source.onmessage = (event) => void JSON.parse(event.data);
+source.onerror = (event) => {
+  const kind: string | undefined = event.error?.kind;
+  const attempt: number | null = event.attempt;
+  void [kind, attempt];
+};
+source.addEventListener("tick", (event) => void event.lastEventId);
+const open: 0 | 1 | 2 = source.readyState;
+void [open, DropIn.CONNECTING, source.OPEN];
+source.restart();
+source.close();
+// Code typed against lib.dom's EventSource takes it.
+const asDom: EventSource = new DropIn("/feed", { withCredentials: true });
+void asDom;
+// Extensions: every EventStream option but those the class has its own way for.
+new DropIn("/chat", { transport: "fetch", method: "POST", body: "{}", headers: () => ({ authorization: "Bearer t" }), endOn: "[DONE]", credentials: "include", retry: "browser" });
+new BundlerDropIn("/feed", { lastEventIds: false });
+void (null as EventSourceErrorEvent | null);
+// @ts-expect-error the class parses no JSON: JSON.parse(event.data) in the listener
+new DropIn("/feed", { json: true });
+// @ts-expect-error readyState is read-only
+source.readyState = 2;
+// @ts-expect-error credentials are fetch's modes
+new DropIn("/feed", { credentials: "all" });

@@ -130,12 +130,18 @@ pub async fn bytewise(conn: Conn) -> Result<Response, BadParam> {
     }))
 }
 
-/// `GET /endless-line?limit_bytes=N`: `data: ` then `a`s in 64 KiB writes, never a line end.
+/// `GET /endless-line?limit_bytes=N&line=data|comment`: `data: ` (or `:`, a comment) then `a`s
+/// in 64 KiB writes, never a line end.
 pub async fn endless_line(conn: Conn) -> Result<Response, BadParam> {
     let mut remaining: u64 = conn.params.num_or("limit_bytes", 64 << 20)?;
+    let start = match conn.params.str("line")? {
+        None | Some("data") => "data: ",
+        Some("comment") => ":",
+        Some(other) => return Err(BadParam(format!("line: {other:?} is not data or comment"))),
+    };
     Ok(conn.event_stream(move |out| async move {
         let chunk = Bytes::from(vec![b'a'; ENDLESS_CHUNK]);
-        out.write("data: ").await?;
+        out.write(start).await?;
         while remaining > 0 {
             let len = remaining.min(ENDLESS_CHUNK as u64);
             out.write(chunk.slice(..len as usize)).await?;

@@ -7,9 +7,9 @@ use tower_http::services::ServeDir;
 
 use crate::state::AppState;
 
-/// `/www/*`, `/pkg/*` and `/examples/*` from the same folders under `root`.
+/// `/www/*`, `/npm/*`, `/pkg/*` and `/examples/*` from the same folders under `root`.
 pub fn router(root: &Path) -> Router<AppState> {
-    ["www", "pkg", "examples"]
+    ["www", "npm", "pkg", "examples"]
         .into_iter()
         .fold(Router::new(), |router, folder| {
             router.nest_service(&format!("/{folder}"), ServeDir::new(root.join(folder)))
