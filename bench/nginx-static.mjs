@@ -5,7 +5,7 @@
 // origin, so nginx answers with `Access-Control-Allow-Origin: *`.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer } from "node:net";
@@ -57,6 +57,8 @@ http {
 export async function serveStatic(name, bytes) {
   if (!existsSync(NGINX)) throw new Error(`${NGINX} is missing: scripts/setup.sh installs nginx`);
   const dir = await mkdtemp(join(tmpdir(), "wasm-sse-bench-nginx-"));
+  // nginx's workers drop root for an unprivileged user, who must be able to read the file.
+  await chmod(dir, 0o755);
   await mkdir(join(dir, "www"));
   await writeFile(join(dir, "www", name), bytes);
   const port = await freePort();

@@ -117,16 +117,17 @@ for (const transport of ["eventsource", "fetch"]) {
         seen.push(["open", event.constructor.name, this === source, source.readyState]);
       };
       source.addEventListener("message", (event) => {
-        seen.push([event.constructor.name, event.type, event.data, event.lastEventId, event.origin, event.target === source, source.readyState]);
+        const kind = event instanceof MessageEvent && event instanceof Event ? Object.prototype.toString.call(event) : "not a MessageEvent";
+        seen.push([kind, event.type, event.data, event.lastEventId, event.origin, event.ports.length, event.source, event.target === source, source.readyState]);
         if (seen.length === 4) done(seen);
       });
     }), [tag, transport]);
     const origin = new URL(server).origin;
     assert.deepEqual(seen, [
       ["open", "Event", true, 1],
-      ["MessageEvent", "message", '{"seq":1}', "1", origin, true, 1],
-      ["MessageEvent", "message", '{"seq":2}', "2", origin, true, 1],
-      ["MessageEvent", "message", '{"seq":3}', "3", origin, true, 1],
+      ["[object MessageEvent]", "message", '{"seq":1}', "1", origin, 0, null, true, 1],
+      ["[object MessageEvent]", "message", '{"seq":2}', "2", origin, 0, null, true, 1],
+      ["[object MessageEvent]", "message", '{"seq":3}', "3", origin, 0, null, true, 1],
     ]);
   });
 
