@@ -54,6 +54,8 @@ export function defineEventSource(EventStream, isReady) {
     #withCredentials;
     /** Closed by `close()`: nothing more is dispatched. */
     #closed = false;
+    /** Failed at construction, with no stream (a URL that cannot be fetched). */
+    #failed = false;
     /** The `on…` handlers, by event type. */
     #handlers = new Map();
     /** Every event type listened for, told to the stream once each. */
@@ -101,6 +103,21 @@ export function defineEventSource(EventStream, isReady) {
         stream = new EventStream(String(url instanceof URL ? url.href : url), options);
       } catch (error) {
         // The spec's SyntaxError for a URL that does not parse, still carrying its kind.
+        const href = url instanceof URL ? url.href : String(url);
+        if (error?.kind === "invalid-url" && parsesAsAbsolute(href)) {
+          // A URL that parses but cannot be fetched (ftp:, mailto:, about:blank): the spec's
+          // fetch gives a network error: the source is CONNECTING, then CLOSED with an `error`
+          // event, as the browser's own is; nothing is thrown.
+          this.#url = new URL(href).href;
+          this.#withCredentials = options.withCredentials === true || options.credentials === "include";
+          this.#failed = true;
+          setTimeout(() => {
+            if (this.#closed) return;
+            this.#closed = true;
+            this.dispatchEvent(new EventSourceErrorEvent("error", { error, endReason: "error" }));
+          }, 0);
+          return;
+        }
         if (error?.kind === "invalid-url") {
           const syntax = new DOMException(error.message, "SyntaxError");
           Object.assign(syntax, { kind: error.kind, url: error.url });
@@ -126,21 +143,22 @@ export function defineEventSource(EventStream, isReady) {
 
     /** 0 connecting (or waiting to reconnect), 1 open, 2 closed. */
     get readyState() {
-      return this.#closed ? CLOSED : this.#stream.readyState;
+      return this.#closed ? CLOSED : (this.#stream?.readyState ?? CONNECTING);
     }
 
     /** Where the connection stands: `"connecting"`, `"open"`, `"reconnecting"` or `"closed"`. */
     get state() {
-      return this.#closed ? "closed" : this.#stream.state;
+      return this.#closed ? "closed" : (this.#stream?.state ?? "connecting");
     }
 
     /** The status and headers the stream last opened with (fetch transport), else `null`. */
     get response() {
-      return this.#stream.response;
+      return this.#stream?.response ?? null;
     }
 
     /** Why the stream ended, `null` while it runs (see `EventStream.endReason`). */
     get endReason() {
+      if (this.#failed) return this.#closed ? "error" : null;
       return this.#stream.endReason;
     }
 
@@ -171,18 +189,18 @@ export function defineEventSource(EventStream, isReady) {
     /** Closes the connection for good; no event is dispatched after, not even one already received. */
     close() {
       this.#closed = true;
-      this.#stream.close();
+      this.#stream?.close();
     }
 
     /** Drops the connection and connects again now, resuming from the last event id; a reconnect being waited for is made at once. Does nothing once closed. */
     restart() {
-      if (!this.#closed) this.#stream.restart();
+      if (!this.#closed) this.#stream?.restart();
     }
 
     #listen(type) {
       if (!this.#types.has(type)) {
         this.#types.add(type);
-        this.#stream._listen(type);
+        this.#stream?._listen(type);
       }
     }
 
@@ -239,6 +257,16 @@ export function defineEventSource(EventStream, isReady) {
 }
 
 const NO_PORTS = Object.freeze([]);
+
+/** Whether `href` is an absolute URL (one that `new URL` takes without a base). */
+function parsesAsAbsolute(href) {
+  try {
+    new URL(href);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * The `MessageEvent` the class dispatches: a `MessageEvent` to every check (`instanceof`, its

@@ -108,6 +108,25 @@ test("installed as globalThis.EventSource, it still opens the browser's own", as
 });
 
 for (const transport of ["eventsource", "fetch"]) {
+  test(`${transport}: a URL that parses but cannot be fetched gives CLOSED and an error event, not an exception`, async () => {
+    const seen = await inPage((server, transport) => {
+      const { EventSource } = globalThis.wasmSse;
+      return Promise.all(["ftp://example.invalid/", "mailto:someone@example.invalid", "about:blank"].map((url) => new Promise((resolve) => {
+        let source;
+        try {
+          source = new EventSource(url, { transport });
+        } catch (error) {
+          resolve(`thrown ${error.name}`);
+          return;
+        }
+        const atOnce = source.readyState;
+        source.onerror = () => resolve([source.url, atOnce, source.readyState]);
+      })));
+    }, transport);
+    // As the browser's own EventSource: CONNECTING, then CLOSED with an error event.
+    assert.deepEqual(seen, [["ftp://example.invalid/", 0, 2], ["mailto:someone@example.invalid", 0, 2], ["about:blank", 0, 2]]);
+  });
+
   test(`${transport}: open, then MessageEvents with data, origin and lastEventId, readyState OPEN in each`, async () => {
     const tag = `es-order-${transport}`;
     await reset(tag);
@@ -312,6 +331,6 @@ test("credentials: \"omit\" sends no cookie over fetch; with the browser's Event
 });
 
 test("the page logged no errors but the HTTP failures the tests asked for", () => {
-  const asked = /404|Failed to load resource/;
+  const asked = /404|Failed to load resource|Cross origin requests are only supported for protocol schemes/;
   assert.deepEqual(problems.filter((text) => !asked.test(text)), []);
 });
