@@ -54,7 +54,8 @@ export function defineEventSource(EventStream, isReady) {
     #withCredentials;
     /** Closed by `close()`: nothing more is dispatched. */
     #closed = false;
-    /** Failed at construction, with no stream (a URL that cannot be fetched). */
+    /** Failed at construction, with no stream (a URL that cannot be fetched): `true`, then
+     * `"error"` once that is told; `false` for a source with a stream. */
     #failed = false;
     /** The `on…` handlers, by event type. */
     #handlers = new Map();
@@ -114,6 +115,7 @@ export function defineEventSource(EventStream, isReady) {
           setTimeout(() => {
             if (this.#closed) return;
             this.#closed = true;
+            this.#failed = "error";
             this.dispatchEvent(new EventSourceErrorEvent("error", { error, endReason: "error" }));
           }, 0);
           return;
@@ -158,7 +160,7 @@ export function defineEventSource(EventStream, isReady) {
 
     /** Why the stream ended, `null` while it runs (see `EventStream.endReason`). */
     get endReason() {
-      if (this.#failed) return this.#closed ? "error" : null;
+      if (this.#failed) return this.#failed === "error" ? "error" : this.#closed ? "closed" : null;
       return this.#stream.endReason;
     }
 

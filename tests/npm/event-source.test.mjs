@@ -120,11 +120,21 @@ for (const transport of ["eventsource", "fetch"]) {
           return;
         }
         const atOnce = source.readyState;
-        source.onerror = () => resolve([source.url, atOnce, source.readyState]);
+        source.onerror = () => resolve([source.url, atOnce, source.readyState, source.endReason]);
       })));
     }, transport);
     // As the browser's own EventSource: CONNECTING, then CLOSED with an error event.
-    assert.deepEqual(seen, [["ftp://example.invalid/", 0, 2], ["mailto:someone@example.invalid", 0, 2], ["about:blank", 0, 2]]);
+    assert.deepEqual(seen, [["ftp://example.invalid/", 0, 2, "error"], ["mailto:someone@example.invalid", 0, 2, "error"], ["about:blank", 0, 2, "error"]]);
+    // Closed before it is told, it tells nothing and says it was closed.
+    const closed = await inPage((server, transport) => new Promise((resolve) => {
+      const source = new wasmSse.EventSource("ftp://example.invalid/", { transport });
+      let errors = 0;
+      source.onerror = () => errors++;
+      source.close();
+      // A task queued after the one that would have told the failure: it runs after it.
+      setTimeout(() => resolve([source.readyState, source.endReason, errors]), 0);
+    }), transport);
+    assert.deepEqual(closed, [2, "closed", 0]);
   });
 
   test(`${transport}: open, then MessageEvents with data, origin and lastEventId, readyState OPEN in each`, async () => {
