@@ -2,14 +2,8 @@
 // (scripts/setup.sh installs `nginx` and `libnginx-mod-nchan`), run in the foreground on a
 // free port with a configuration of our own. It answers 403 to a subscriber that does not
 // send `Accept: text/event-stream`, and resumes from its own message ids.
-import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { freePort } from "../demo/server.mjs";
+import { startNginx } from "../../scripts/nginx.mjs";
 
-const NGINX = process.env.NGINX ?? "/usr/sbin/nginx";
 const MODULE = process.env.NCHAN_MODULE ?? "/usr/lib/nginx/modules/ngx_nchan_module.so";
 
 /**
@@ -53,38 +47,18 @@ http {
 
 /** Starts nginx + nchan; resolves to `{ url, publish(channel, text), stop() }` once it answers. */
 export async function startNchan() {
-  for (const file of [NGINX, MODULE]) {
-    if (!existsSync(file)) throw new Error(`${file} is missing: scripts/setup.sh installs nginx and libnginx-mod-nchan`);
-  }
-  const dir = await mkdtemp(join(tmpdir(), "wasm-sse-nchan-"));
-  const port = await freePort();
-  await writeFile(join(dir, "nginx.conf"), config(dir, port));
-  const child = spawn(NGINX, ["-p", `${dir}/`, "-e", `${dir}/error.log`, "-c", `${dir}/nginx.conf`], { stdio: ["ignore", "ignore", "inherit"] });
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  const orphan = () => child.kill("SIGKILL");
-  process.once("exit", orphan);
-  const url = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    child.kill("SIGTERM");
-    await exited;
-    process.off("exit", orphan);
-    await rm(dir, { recursive: true, force: true });
+  const { url, stop } = await startNginx({
+    name: "nchan",
+    config,
+    needs: [MODULE],
+    answers: async (url) => (await fetch(`${url}/pub/probe`)).status > 0,
+  });
+  return {
+    url,
+    async publish(channel, text) {
+      const response = await fetch(`${url}/pub/${channel}`, { method: "POST", body: text });
+      if (!response.ok) throw new Error(`nchan refused to publish: ${response.status}`);
+    },
+    stop,
   };
-  for (let i = 0; i < 100; i++) {
-    if (child.exitCode !== null) break;
-    const answered = await fetch(`${url}/pub/probe`).then((response) => response.status, () => 0);
-    if (answered) {
-      return {
-        url,
-        async publish(channel, text) {
-          const response = await fetch(`${url}/pub/${channel}`, { method: "POST", body: text });
-          if (!response.ok) throw new Error(`nchan refused to publish: ${response.status}`);
-        },
-        stop,
-      };
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  await stop();
-  throw new Error(`nginx did not start on ${port} (see its error log above)`);
 }
