@@ -6,7 +6,16 @@ use crate::{Event, Message};
 
 #[cfg(any(feature = "eventsource", feature = "fetch"))]
 /// Turns a message's data into a `T`; a failure is an [`Error::Decode`] item and the stream goes on.
-pub(crate) type Decoder<T> = fn(Message<String>) -> Result<Message<T>, Error>;
+pub(crate) enum Decoder<T> {
+    /// One of ours: [`text`], [`json`].
+    Fn(fn(Message<String>) -> Decoded<T>),
+    /// The user's (`EventSource::decode_with`).
+    Boxed(Box<dyn Fn(Message<String>) -> Decoded<T>>),
+}
+
+#[cfg(any(feature = "eventsource", feature = "fetch"))]
+/// A message decoded, or why not.
+pub(crate) type Decoded<T> = Result<Message<T>, Error>;
 
 #[cfg(any(feature = "eventsource", feature = "fetch"))]
 /// The decoder of untyped streams: the data stays as received.
@@ -30,6 +39,22 @@ pub(crate) fn json<T: serde::de::DeserializeOwned>(
     }
 }
 
+#[cfg(any(feature = "eventsource", feature = "fetch"))]
+/// Decodes the data with a decoder of the user's (`EventSource::decode_with`).
+pub(crate) fn with<T, E: std::fmt::Display>(
+    decode: &impl Fn(&str) -> Result<T, E>,
+    message: Message<String>,
+) -> Result<Message<T>, Error> {
+    match decode(&message.data) {
+        Ok(data) => Ok(message.map(|_| data)),
+        Err(err) => Err(Error::Decode {
+            event: message.event.into(),
+            data: message.data,
+            reason: err.to_string(),
+        }),
+    }
+}
+
 /// Decodes JSON `data` of an `event` into `T`.
 pub(crate) fn json_from_str<T: serde::de::DeserializeOwned>(
     event: &str,
@@ -48,15 +73,22 @@ fn decode_error(event: String, data: String, err: &serde_json::Error) -> Error {
 
 #[cfg(any(feature = "eventsource", feature = "fetch"))]
 /// Applies a decoder to one stream item: only messages are decoded.
-pub(crate) fn apply<T>(decoder: Decoder<T>, item: Result<Event, Error>) -> Result<Event<T>, Error> {
+pub(crate) fn apply<T>(
+    decoder: &Decoder<T>,
+    item: Result<Event, Error>,
+) -> Result<Event<T>, Error> {
     match item? {
         Event::Open => Ok(Event::Open),
-        Event::Message(message) => decoder(message).map(Event::Message),
+        Event::Message(message) => match decoder {
+            Decoder::Fn(decode) => decode(message),
+            Decoder::Boxed(decode) => decode(message),
+        }
+        .map(Event::Message),
         Event::Comment(text) => Ok(Event::Comment(text)),
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, any(feature = "eventsource", feature = "fetch")))]
 mod tests {
     use super::*;
 
@@ -106,10 +138,36 @@ mod tests {
 
     #[test]
     fn apply_passes_open_and_errors_through() {
-        assert_eq!(apply(json::<Hello>, Ok(Event::Open)), Ok(Event::Open));
+        let decoder: Decoder<Hello> = Decoder::Fn(json::<Hello>);
+        assert_eq!(apply(&decoder, Ok(Event::Open)), Ok(Event::Open));
         assert_eq!(
-            apply(json::<Hello>, Err(Error::Disconnected)),
+            apply(&decoder, Err(Error::Disconnected)),
             Err(Error::Disconnected)
         );
+    }
+
+    #[test]
+    fn a_decoder_of_the_users_keeps_the_message_and_names_its_error() {
+        let numbers = |data: &str| {
+            data.split(',')
+                .map(str::parse::<u8>)
+                .collect::<Result<Vec<_>, _>>()
+        };
+        let decoded = with(&numbers, message("1,2,3")).unwrap();
+        assert_eq!(decoded.data, [1, 2, 3]);
+        assert_eq!(
+            (decoded.event.as_str(), decoded.last_event_id.as_str()),
+            ("greeting", "7")
+        );
+        let Err(Error::Decode {
+            event,
+            data,
+            reason,
+        }) = with(&numbers, message("1,x"))
+        else {
+            panic!("expected a decode error");
+        };
+        assert_eq!((event.as_str(), data.as_str()), ("greeting", "1,x"));
+        assert_eq!(reason, "invalid digit found in string");
     }
 }

@@ -126,24 +126,6 @@ impl From<crate::parser::ParseError> for Error {
     }
 }
 
-#[cfg(any(feature = "eventsource", feature = "fetch"))]
-impl Error {
-    /// Builds [`Error::Js`] from a thrown JavaScript value, keeping its message.
-    pub(crate) fn from_js(value: &wasm_bindgen::JsValue) -> Self {
-        Error::Js(js_message(value))
-    }
-}
-
-#[cfg(any(feature = "eventsource", feature = "fetch"))]
-/// The message of a thrown JavaScript value: `Error.message`, or its string form.
-pub(crate) fn js_message(value: &wasm_bindgen::JsValue) -> String {
-    use wasm_bindgen::JsCast;
-    if let Some(error) = value.dyn_ref::<js_sys::Error>() {
-        return String::from(error.message());
-    }
-    value.as_string().unwrap_or_else(|| format!("{value:?}"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

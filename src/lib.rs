@@ -48,45 +48,29 @@
 ))]
 compile_error!("the `leptos` and `yew` hooks need a transport: enable `eventsource` or `fetch`");
 
-#[cfg(feature = "eventsource")]
-mod buffer;
 #[cfg(any(feature = "eventsource", feature = "fetch"))]
 mod connection;
-#[cfg(any(feature = "eventsource", feature = "fetch"))]
-mod credentials;
 mod decode;
 mod error;
 mod event;
-#[cfg(feature = "fetch")]
-mod fetch;
 #[cfg(any(feature = "leptos", feature = "yew"))]
 mod hooks;
 #[cfg(feature = "js")]
 mod js;
-#[cfg(feature = "leptos")]
-#[cfg_attr(docsrs, doc(cfg(feature = "leptos")))]
-pub mod leptos;
-#[cfg(feature = "eventsource")]
-mod native;
 pub mod parser;
 mod retry;
 #[cfg(any(feature = "eventsource", feature = "fetch"))]
 mod source;
 #[cfg(any(feature = "eventsource", feature = "fetch"))]
-mod timer;
+mod transport;
+
+#[cfg(feature = "leptos")]
+#[cfg_attr(docsrs, doc(cfg(feature = "leptos")))]
+pub use hooks::leptos;
 #[cfg(feature = "yew")]
 #[cfg_attr(docsrs, doc(cfg(feature = "yew")))]
-pub mod yew;
+pub use hooks::yew;
 
-#[cfg(feature = "eventsource")]
-#[cfg_attr(docsrs, doc(cfg(feature = "eventsource")))]
-pub use buffer::{Overflow, DEFAULT_CAPACITY};
-#[cfg(any(feature = "eventsource", feature = "fetch"))]
-#[cfg_attr(docsrs, doc(cfg(any(feature = "eventsource", feature = "fetch"))))]
-pub use connection::LAST_EVENT_ID_PARAM;
-#[cfg(any(feature = "eventsource", feature = "fetch"))]
-#[cfg_attr(docsrs, doc(cfg(any(feature = "eventsource", feature = "fetch"))))]
-pub use credentials::Credentials;
 pub use error::Error;
 pub use event::{ConnectionState, EndReason, Event, Message, ReadyState, ResponseHead};
 pub use retry::RetryPolicy;
@@ -94,4 +78,7 @@ pub use retry::RetryPolicy;
 pub use smol_str::SmolStr;
 #[cfg(any(feature = "eventsource", feature = "fetch"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "eventsource", feature = "fetch"))))]
-pub use source::{Builder, EventSource, Transport};
+pub use source::{Builder, Credentials, EventSource, Messages, Transport};
+#[cfg(feature = "eventsource")]
+#[cfg_attr(docsrs, doc(cfg(feature = "eventsource")))]
+pub use transport::eventsource::{Overflow, DEFAULT_CAPACITY, LAST_EVENT_ID_PARAM};

@@ -6,7 +6,9 @@ mod common;
 
 use common::*;
 use wasm_bindgen_test::*;
-use wasm_sse::{ConnectionState, Error, Event, EventSource, Message, ReadyState, Transport};
+use wasm_sse::{
+    ConnectionState, Credentials, Error, Event, EventSource, Message, ReadyState, Transport,
+};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -215,7 +217,11 @@ for_both_transports! {
             let mut feed = EventSource::builder(url("/echo"))
                 .transport(transport)
                 .events(["echo"])
-                .with_credentials(with_credentials)
+                .credentials(if with_credentials {
+                    Credentials::Include
+                } else {
+                    Credentials::SameOrigin
+                })
                 .open()
                 .unwrap();
             assert_eq!(next(&mut feed).await, Some(Ok(Event::Open)));

@@ -1,6 +1,11 @@
 //! The options both framework hooks take: the core's [`Builder`] options, how message data is
 //! decoded, and what the hook keeps of each message.
 
+#[cfg(feature = "leptos")]
+pub mod leptos;
+#[cfg(feature = "yew")]
+pub mod yew;
+
 use std::collections::VecDeque;
 
 use crate::{Builder, Error, EventSource, Message};

@@ -1,202 +1,18 @@
-//! [`EventSource`]: a server-sent event stream as a typed Rust [`Stream`](futures_core::Stream),
-//! and the [`Builder`] of its options.
+//! [`Builder`]: the options of an [`EventSource`], and the one place that picks the
+//! [`Transport`] a stream runs on.
 
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll};
 #[cfg(feature = "fetch")]
 use std::time::Duration;
 
+use super::Credentials;
+use crate::connection::{EndOn, Loop, Plan, Running, Status};
 #[cfg(feature = "eventsource")]
-use crate::buffer::{Overflow, DEFAULT_CAPACITY};
-use crate::connection::{self, EndOn, Live, Plan, Status, TransportOptions};
-use crate::decode::{self, Decoder};
+use crate::transport::eventsource::{NativeConnector, NativeOptions, Overflow, DEFAULT_CAPACITY};
 #[cfg(feature = "fetch")]
-use crate::fetch::FetchOptions;
-#[cfg(feature = "eventsource")]
-use crate::native::{NativeOptions, NativeSource};
-use crate::{
-    ConnectionState, Credentials, EndReason, Error, Event, Message, ReadyState, RetryPolicy,
-};
-
-/// A connection to a server-sent event stream, read as a
-/// [`Stream`](futures_core::Stream) of `Result<Event<T>, Error>`.
-///
-/// ```no_run
-/// use futures::StreamExt;
-/// use wasm_sse::{Event, EventSource};
-///
-/// #[derive(serde::Deserialize)]
-/// struct Hello { message: String }
-///
-/// # async fn run() -> Result<(), wasm_sse::Error> {
-/// let mut feed = EventSource::new("/feed")?.json::<Hello>();
-/// while let Some(item) = feed.next().await {
-///     match item {
-///         Ok(Event::Open) => {}
-///         Ok(Event::Message(msg)) => println!("{}", msg.data.message),
-///         Err(err) => eprintln!("{err}"),
-///         Ok(_) => {} // comments, when asked for
-///     }
-/// }
-/// # Ok(()) }
-/// ```
-///
-/// Errors are items. One that ends the stream is its last item; others (a dropped
-/// connection that is re-established, a message that did not decode) leave it running, and
-/// [`state`](Self::state) tells what happens next.
-/// Dropping the `EventSource` closes the connection, aborts any request, cancels any
-/// reconnect timer and removes every listener.
-#[must_use = "a stream does nothing unless polled; dropping it closes the connection"]
-pub struct EventSource<T = String> {
-    stream: Option<connection::Items>,
-    state: Rc<Status>,
-    url: String,
-    decoder: Decoder<T>,
-}
-
-impl<T> std::fmt::Debug for EventSource<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EventSource")
-            .field("url", &self.url)
-            .field("state", &self.state.state())
-            .field("data", &std::any::type_name::<T>())
-            .finish()
-    }
-}
-
-impl EventSource {
-    /// Opens a stream of `url` (absolute, or relative to the page) over the browser's
-    /// `EventSource`, with the default options.
-    ///
-    /// A URL that cannot be parsed is [`Error::InvalidUrl`].
-    pub fn new(url: &str) -> Result<Self, Error> {
-        Self::builder(url).open()
-    }
-
-    /// Options for a stream of `url`; [`Builder::open`] opens it.
-    pub fn builder(url: impl Into<String>) -> Builder {
-        Builder::new(url.into())
-    }
-
-    /// Decodes every message's data as JSON into `T`.
-    ///
-    /// A message that does not decode is an [`Error::Decode`] item; the stream goes on.
-    pub fn json<T: serde::de::DeserializeOwned>(self) -> EventSource<T> {
-        EventSource {
-            stream: self.stream,
-            state: self.state,
-            url: self.url,
-            decoder: decode::json::<T>,
-        }
-    }
-}
-
-impl<T> EventSource<T> {
-    /// The absolute URL of the stream.
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-
-    /// Where the connection stands, including a pending reconnect's attempt and delay.
-    pub fn state(&self) -> ConnectionState {
-        self.state.state()
-    }
-
-    /// The connection's state as the web's `readyState` names it.
-    pub fn ready_state(&self) -> ReadyState {
-        self.state.state().ready_state()
-    }
-
-    /// Why the stream ended, `None` while it runs.
-    ///
-    /// A server's `204 No Content` ends a fetch stream cleanly: the stream returns `None`
-    /// after the last message, with no error item, and this says [`EndReason::NoContent`].
-    ///
-    /// ```no_run
-    /// use futures::StreamExt;
-    /// use wasm_sse::{EndReason, EventSource, Transport};
-    ///
-    /// # async fn run() -> Result<(), wasm_sse::Error> {
-    /// let mut feed = EventSource::builder("/feed").transport(Transport::Fetch).open()?;
-    /// while let Some(_item) = feed.next().await {}
-    /// if feed.end_reason() == Some(EndReason::NoContent) {
-    ///     // The server said it has nothing more to send.
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub fn end_reason(&self) -> Option<EndReason> {
-        self.state.end_reason()
-    }
-
-    /// The status and headers of the response the stream last opened with (rate-limit
-    /// headers, say), updated at every [`Event::Open`]; `None` before the first and with
-    /// [`Transport::EventSource`], whose browser API shows no response.
-    ///
-    /// ```no_run
-    /// use futures::StreamExt;
-    /// use wasm_sse::{Event, EventSource, Transport};
-    ///
-    /// # async fn run() -> Result<(), wasm_sse::Error> {
-    /// let mut feed = EventSource::builder("/feed").transport(Transport::Fetch).open()?;
-    /// if let Some(Ok(Event::Open)) = feed.next().await {
-    ///     let remaining = feed.response().and_then(|r| r.header("x-ratelimit-remaining").map(str::to_owned));
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub fn response(&self) -> Option<crate::ResponseHead> {
-        self.state.response()
-    }
-
-    /// Closes the connection. The stream then ends (`None`); nothing buffered is delivered.
-    /// Closing twice does nothing, nor does closing a stream that has ended (its
-    /// [`end_reason`](Self::end_reason) stays).
-    pub fn close(&mut self) {
-        self.stream = None;
-        self.state.end(EndReason::Closed);
-    }
-
-    /// Drops the connection and connects again at once, resuming from the last event id
-    /// (the `Last-Event-ID` the next request carries); a reconnect being waited for is made
-    /// now. The stream goes on: its next item is `Open` of the new connection. Nothing
-    /// happens once the stream has ended.
-    ///
-    /// ```no_run
-    /// # fn run(feed: &wasm_sse::EventSource) {
-    /// // The user came back to the tab: do not wait out the backoff.
-    /// feed.restart();
-    /// # }
-    /// ```
-    pub fn restart(&self) {
-        self.state.restart();
-    }
-
-    /// The status shared with the connection loop, for the JavaScript API: read without
-    /// borrowing the stream, which may be in the middle of a poll.
-    #[cfg(feature = "js")]
-    pub(crate) fn status(&self) -> Rc<Status> {
-        Rc::clone(&self.state)
-    }
-}
-
-impl<T> futures_core::Stream for EventSource<T> {
-    type Item = Result<Event<T>, Error>;
-
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = self.get_mut();
-        let Some(stream) = &mut this.stream else {
-            return Poll::Ready(None);
-        };
-        match Pin::new(stream).poll_next(cx) {
-            Poll::Ready(Some(item)) => Poll::Ready(Some(decode::apply(this.decoder, item))),
-            Poll::Ready(None) => {
-                this.close();
-                Poll::Ready(None)
-            }
-            Poll::Pending => Poll::Pending,
-        }
-    }
-}
+use crate::transport::fetch::{FetchConnector, FetchOptions};
+use crate::{transport, Error, EventSource, Message, RetryPolicy};
 
 /// Which network API carries the stream.
 ///
@@ -237,52 +53,48 @@ pub enum Transport {
 ///     .open()?;
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 #[must_use = "a builder does nothing until `open` is called"]
 pub struct Builder {
     url: String,
     transport: Transport,
     credentials: Credentials,
     events: Vec<String>,
-    #[cfg(feature = "fetch")]
-    all_events: bool,
-    #[cfg(feature = "eventsource")]
-    capacity: usize,
-    #[cfg(feature = "eventsource")]
-    overflow: Overflow,
-    #[cfg(feature = "fetch")]
-    fetch: FetchOptions,
     retry: Option<RetryPolicy>,
     last_event_id: String,
     last_event_id_param: Option<String>,
-    last_event_ids: bool,
-    #[cfg(feature = "fetch")]
-    resend: bool,
+    /// `with_last_event_ids(false)`.
+    without_ids: bool,
     end_on: Option<EndOn>,
+    #[cfg(feature = "eventsource")]
+    buffer: BufferOptions,
+    #[cfg(feature = "fetch")]
+    fetch: FetchOptions,
+}
+
+/// The buffer of the `EventSource` transport.
+#[cfg(feature = "eventsource")]
+#[derive(Debug, Clone)]
+struct BufferOptions {
+    capacity: usize,
+    overflow: Overflow,
+}
+
+#[cfg(feature = "eventsource")]
+impl Default for BufferOptions {
+    fn default() -> Self {
+        BufferOptions {
+            capacity: DEFAULT_CAPACITY,
+            overflow: Overflow::default(),
+        }
+    }
 }
 
 impl Builder {
-    fn new(url: String) -> Self {
+    pub(super) fn new(url: String) -> Self {
         Builder {
             url,
-            transport: Transport::default(),
-            credentials: Credentials::default(),
-            events: Vec::new(),
-            #[cfg(feature = "fetch")]
-            all_events: false,
-            #[cfg(feature = "eventsource")]
-            capacity: DEFAULT_CAPACITY,
-            #[cfg(feature = "eventsource")]
-            overflow: Overflow::default(),
-            #[cfg(feature = "fetch")]
-            fetch: FetchOptions::default(),
-            retry: None,
-            last_event_id: String::new(),
-            last_event_id_param: None,
-            last_event_ids: true,
-            #[cfg(feature = "fetch")]
-            resend: false,
-            end_on: None,
+            ..Builder::default()
         }
     }
 
@@ -293,17 +105,20 @@ impl Builder {
         self
     }
 
-    /// Sends cookies and credentials cross-origin (`withCredentials`); off by default.
-    /// The server must then answer with its exact origin and `Access-Control-Allow-Credentials: true`.
-    pub fn with_credentials(self, with_credentials: bool) -> Self {
-        self.credentials(if with_credentials {
-            Credentials::Include
-        } else {
-            Credentials::SameOrigin
-        })
-    }
-
-    /// The credentials mode. [`Credentials::Omit`] needs [`Transport::Fetch`].
+    /// Who gets cookies and HTTP authentication: [`Credentials::SameOrigin`] by default;
+    /// [`Credentials::Include`] is `withCredentials` (the server must then answer with its
+    /// exact origin and `Access-Control-Allow-Credentials: true`); [`Credentials::Omit`]
+    /// needs [`Transport::Fetch`].
+    ///
+    /// ```no_run
+    /// use wasm_sse::{Credentials, EventSource};
+    ///
+    /// # fn run() -> Result<(), wasm_sse::Error> {
+    /// let feed = EventSource::builder("https://api.example.com/feed")
+    ///     .credentials(Credentials::Include)
+    ///     .open()?;
+    /// # Ok(()) }
+    /// ```
     pub fn credentials(mut self, credentials: Credentials) -> Self {
         self.credentials = credentials;
         self
@@ -326,7 +141,7 @@ impl Builder {
     #[cfg(feature = "fetch")]
     #[cfg_attr(docsrs, doc(cfg(feature = "fetch")))]
     pub fn all_events(mut self) -> Self {
-        self.all_events = true;
+        self.fetch.all_events = true;
         self
     }
 
@@ -338,8 +153,7 @@ impl Builder {
     #[cfg(feature = "eventsource")]
     #[cfg_attr(docsrs, doc(cfg(feature = "eventsource")))]
     pub fn buffer(mut self, capacity: usize, overflow: Overflow) -> Self {
-        self.capacity = capacity;
-        self.overflow = overflow;
+        self.buffer = BufferOptions { capacity, overflow };
         self
     }
 
@@ -419,7 +233,7 @@ impl Builder {
     /// `false`, only the id a connection ends with is read. The fetch transport saves one
     /// allocation per message.
     pub fn with_last_event_ids(mut self, last_event_ids: bool) -> Self {
-        self.last_event_ids = last_event_ids;
+        self.without_ids = !last_event_ids;
         self
     }
 
@@ -527,10 +341,10 @@ impl Builder {
         mut self,
         make: impl Fn() -> futures_util::future::LocalBoxFuture<
                 'static,
-                Result<crate::fetch::Headers, Error>,
+                Result<transport::fetch::Headers, Error>,
             > + 'static,
     ) -> Self {
-        self.fetch.headers_with = Some(crate::fetch::HeadersFn(Rc::new(make)));
+        self.fetch.headers_with = Some(transport::fetch::HeadersFn(Rc::new(make)));
         self
     }
 
@@ -543,7 +357,7 @@ impl Builder {
     #[cfg(feature = "fetch")]
     #[cfg_attr(docsrs, doc(cfg(feature = "fetch")))]
     pub fn resend(mut self, resend: bool) -> Self {
-        self.resend = resend;
+        self.fetch.resend = resend;
         self
     }
 
@@ -575,139 +389,111 @@ impl Builder {
     /// or a fetch-only option with [`Transport::EventSource`], is [`Error::InvalidRequest`].
     /// Failures of the connection itself are stream items.
     pub fn open(self) -> Result<EventSource, Error> {
-        let url = resolve_url(&self.url)?;
-        let state = Status::new();
-        let (transport, live, retry) = match self.transport {
+        let url = transport::resolve_url(&self.url)?;
+        let status = Status::new();
+        let running = match self.transport {
             #[cfg(feature = "eventsource")]
-            Transport::EventSource => {
-                self.refuse_fetch_options()?;
-                let options = NativeOptions {
-                    with_credentials: self.credentials == Credentials::Include,
-                    events: self.events,
-                    capacity: self.capacity,
-                    overflow: self.overflow,
-                    last_event_ids: self.last_event_ids,
-                };
-                let name = self.last_event_id_param.as_deref();
-                let name = name.unwrap_or(connection::LAST_EVENT_ID_PARAM);
-                let first_url = connection::url_with_param(&url, name, &self.last_event_id);
-                let first = NativeSource::open(&first_url, &options)?;
-                (
-                    TransportOptions::Native(options),
-                    Live::Native(first),
-                    self.retry,
-                )
-            }
+            Transport::EventSource => self.open_native(url.clone(), &status)?,
             #[cfg(feature = "fetch")]
-            Transport::Fetch => {
-                if !url.starts_with("http://") && !url.starts_with("https://") {
-                    return Err(Error::InvalidUrl {
-                        url,
-                        reason: "only http: and https: URLs can be fetched".into(),
-                    });
-                }
-                if self.fetch.stall_timeout == Some(Duration::ZERO) {
-                    // Every read would stall at once.
-                    return Err(Error::InvalidRequest(
-                        "stall_timeout must be more than zero".into(),
-                    ));
-                }
-                let mut fetch = self.fetch;
-                fetch.credentials = self.credentials;
-                fetch.validate(&url)?;
-                fetch.event_types = (!self.all_events).then_some(self.events);
-                (
-                    TransportOptions::Fetch(fetch),
-                    Live::None,
-                    Some(self.retry.unwrap_or_default()),
-                )
-            }
+            Transport::Fetch => self.open_fetch(url.clone(), &status)?,
         };
+        Ok(EventSource::running(running, status, url))
+    }
+
+    /// The loop over the browser's `EventSource`, whose first one opens now.
+    #[cfg(feature = "eventsource")]
+    fn open_native(self, url: String, status: &Rc<Status>) -> Result<Pin<Box<dyn Running>>, Error> {
+        if let Some(option) = self.fetch_only_option() {
+            return Err(Error::InvalidRequest(format!(
+                "{option} needs Transport::Fetch: the browser's EventSource cannot do it"
+            )));
+        }
+        let options = NativeOptions {
+            with_credentials: self.credentials == Credentials::Include,
+            events: self.events,
+            capacity: self.buffer.capacity,
+            overflow: self.buffer.overflow,
+            last_event_ids: !self.without_ids,
+        };
+        let connector =
+            NativeConnector::new(url, options, self.last_event_id_param, self.last_event_id);
+        let first = connector.open()?;
         let plan = Plan {
-            url: url.clone(),
-            transport,
-            retry,
-            last_event_id: self.last_event_id,
-            last_event_id_param: self.last_event_id_param,
-            #[cfg(feature = "fetch")]
-            last_event_ids: self.last_event_ids,
-            #[cfg(feature = "fetch")]
-            resend: self.resend,
+            retry: self.retry,
             end_on: self.end_on,
         };
-        Ok(EventSource {
-            stream: Some(connection::stream(plan, live, Rc::clone(&state))),
-            state,
-            url,
-            decoder: decode::text,
-        })
+        let running = Loop::new(connector, plan, Rc::clone(status), Some(first));
+        Ok(Box::pin(running))
     }
 
-    /// Fetch-only options are refused with the `EventSource` transport rather than ignored.
-    #[cfg(feature = "eventsource")]
-    fn refuse_fetch_options(&self) -> Result<(), Error> {
-        #[cfg(feature = "fetch")]
-        let set = [
-            (self.fetch.method.is_some(), "method"),
-            (!self.fetch.headers.is_empty(), "header"),
-            (self.fetch.headers_with.is_some(), "headers_with"),
-            (self.fetch.body.is_some(), "body"),
-            (self.fetch.stall_timeout.is_some(), "stall_timeout"),
-            (self.fetch.max_event_size.is_some(), "max_event_size"),
-            (self.fetch.comments, "comments"),
-            (self.all_events, "all_events"),
-            (self.resend, "resend"),
-        ];
-        #[cfg(not(feature = "fetch"))]
-        let set = [];
-        let omit = [(
-            self.credentials == Credentials::Omit,
-            "credentials(Credentials::Omit)",
-        )];
-        let refused = set.iter().chain(&omit).find(|(is_set, _)| *is_set);
-        match refused {
-            Some((_, option)) => Err(Error::InvalidRequest(format!(
-                "{option} needs Transport::Fetch: the browser's EventSource cannot do it"
-            ))),
-            None => Ok(()),
+    /// The loop over `fetch()`, which connects when first polled.
+    #[cfg(feature = "fetch")]
+    fn open_fetch(self, url: String, status: &Rc<Status>) -> Result<Pin<Box<dyn Running>>, Error> {
+        if !url.starts_with("http://") && !url.starts_with("https://") {
+            return Err(Error::InvalidUrl {
+                url,
+                reason: "only http: and https: URLs can be fetched".into(),
+            });
         }
+        if self.fetch.stall_timeout == Some(Duration::ZERO) {
+            // Every read would stall at once.
+            return Err(Error::InvalidRequest(
+                "stall_timeout must be more than zero".into(),
+            ));
+        }
+        let mut fetch = self.fetch;
+        fetch.credentials = self.credentials;
+        fetch.validate(&url)?;
+        fetch.event_types = (!fetch.all_events).then_some(self.events);
+        let connector = FetchConnector::new(
+            url,
+            fetch,
+            self.last_event_id_param,
+            self.last_event_id,
+            !self.without_ids,
+        );
+        let plan = Plan {
+            retry: Some(self.retry.unwrap_or_default()),
+            end_on: self.end_on,
+        };
+        Ok(Box::pin(Loop::new(
+            connector,
+            plan,
+            Rc::clone(status),
+            None,
+        )))
     }
-}
 
-/// `url` resolved against the document's base URL (which honours `<base href>`), or a
-/// worker's location, as `new EventSource(url)` resolves it.
-fn resolve_url(url: &str) -> Result<String, Error> {
-    let base = base_url();
-    let parsed = match &base {
-        Some(base) => web_sys::Url::new_with_base(url, base),
-        None => web_sys::Url::new(url),
-    };
-    parsed
-        .map(|parsed| parsed.href())
-        .map_err(|err| Error::InvalidUrl {
-            url: url.to_owned(),
-            reason: match base {
-                // Node, Deno and Bun: no page to be relative to.
-                None if !url.contains(':') => "a relative URL needs a page to resolve it \
-                    against, and there is none here (no document, no location): give an \
-                    absolute URL"
-                    .to_owned(),
-                _ => crate::error::js_message(&err),
-            },
-        })
-}
+    /// The first fetch-only option set, refused with the `EventSource` transport rather
+    /// than ignored.
+    #[cfg(feature = "eventsource")]
+    fn fetch_only_option(&self) -> Option<&'static str> {
+        let omit = self.credentials == Credentials::Omit;
+        let omit = omit.then_some("credentials(Credentials::Omit)");
+        omit.or_else(|| self.fetch_options_set())
+    }
 
-/// `document.baseURI` in a window, `location.href` in a worker, `None` where neither is.
-fn base_url() -> Option<String> {
-    let property = |object: &wasm_bindgen::JsValue, name: &str| {
-        js_sys::Reflect::get(object, &name.into())
-            .ok()
-            .filter(|value| !value.is_undefined() && !value.is_null())
-    };
-    let global = js_sys::global();
-    let base = match property(&global, "document") {
-        Some(document) => property(&document, "baseURI"),
-        None => property(&global, "location").and_then(|location| property(&location, "href")),
-    };
-    base.and_then(|base| base.as_string())
+    #[cfg(all(feature = "eventsource", feature = "fetch"))]
+    fn fetch_options_set(&self) -> Option<&'static str> {
+        let fetch = &self.fetch;
+        let set = [
+            (fetch.method.is_some(), "method"),
+            (!fetch.headers.is_empty(), "header"),
+            (fetch.headers_with.is_some(), "headers_with"),
+            (fetch.body.is_some(), "body"),
+            (fetch.stall_timeout.is_some(), "stall_timeout"),
+            (fetch.max_event_size.is_some(), "max_event_size"),
+            (fetch.comments, "comments"),
+            (fetch.all_events, "all_events"),
+            (fetch.resend, "resend"),
+        ];
+        set.iter()
+            .find(|(is_set, _)| *is_set)
+            .map(|(_, name)| *name)
+    }
+
+    #[cfg(all(feature = "eventsource", not(feature = "fetch")))]
+    fn fetch_options_set(&self) -> Option<&'static str> {
+        None
+    }
 }

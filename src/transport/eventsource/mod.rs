@@ -4,7 +4,11 @@
 //! its callbacks into stream items through a bounded [`Buffer`]. Messages do not cross into
 //! wasm one by one: a small JavaScript inbox (`inbox.js`) collects those of one browser task
 //! and hands them over as one string. Every listener is removed and the connection closed
-//! when the [`NativeSource`] drops.
+//! when the [`NativeSource`] drops. When the browser gives up (an HTTP error, a refused
+//! response), [`NativeConnector`] opens a new `EventSource`, with the last event id in the
+//! query: the browser cannot send `Last-Event-ID` on a new one.
+
+mod buffer;
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
@@ -14,8 +18,107 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsCast;
 
-use crate::buffer::{Buffer, Overflow, Pushed};
+use crate::transport::{js_message, url_with_param, Connecting, Connector, Listener, Opened, Step};
 use crate::{Error, Event, Message, SmolStr};
+use buffer::{Buffer, Pushed};
+pub use buffer::{Overflow, DEFAULT_CAPACITY};
+
+/// The name of the query parameter that carries the last event id when a new browser
+/// `EventSource` replaces one the browser gave up on (it cannot send `Last-Event-ID` itself).
+///
+/// The parameter is part of that `EventSource`'s URL for good: when the browser later
+/// reconnects it by itself, the request still carries the parameter it was opened with, and
+/// the newer id in the `Last-Event-ID` header. A server should therefore prefer the header
+/// to the parameter (the test server does; tests/eventsource.rs shows the requests).
+pub const LAST_EVENT_ID_PARAM: &str = "lastEventId";
+
+/// The `EventSource` transport of one stream: opens a browser `EventSource` for each
+/// connection of ours, resuming from the last event id the previous one saw.
+#[derive(Debug)]
+pub(crate) struct NativeConnector {
+    url: String,
+    options: NativeOptions,
+    /// The query parameter that carries the last event id.
+    param: String,
+    /// The last event id to resume from, updated when a connection ends.
+    last_event_id: String,
+}
+
+impl NativeConnector {
+    pub(crate) fn new(
+        url: String,
+        options: NativeOptions,
+        param: Option<String>,
+        last_event_id: String,
+    ) -> Self {
+        NativeConnector {
+            url,
+            options,
+            param: param.unwrap_or_else(|| LAST_EVENT_ID_PARAM.to_owned()),
+            last_event_id,
+        }
+    }
+
+    /// Opens a browser `EventSource` now; a URL it refuses is [`Error::InvalidUrl`].
+    pub(crate) fn open(&self) -> Result<NativeSource, Error> {
+        let url = url_with_param(&self.url, &self.param, &self.last_event_id);
+        NativeSource::open(&url, &self.options)
+    }
+
+    /// Keeps the id a browser `EventSource` ended with, for the next one to resume from.
+    ///
+    /// An empty id is ignored: the browser cannot be given the id a new `EventSource`
+    /// resumes from, so until the server sends a new one it reports none, and taking that
+    /// for a reset would lose the place. (A reset by an empty `id:` is therefore not carried
+    /// across a reconnect of ours; the fetch transport carries it.)
+    fn keep_last_event_id(&mut self, id: Option<String>) {
+        if let Some(id) = id.filter(|id| !id.is_empty()) {
+            self.last_event_id = id;
+        }
+    }
+}
+
+impl Connector for NativeConnector {
+    type Connection = NativeSource;
+
+    fn connect(&mut self) -> Connecting<NativeSource> {
+        let opened = self.open().map(|connection| Opened {
+            connection,
+            head: None,
+            is_open: false,
+        });
+        Box::pin(std::future::ready(opened))
+    }
+
+    fn poll_next(&mut self, source: &mut NativeSource, cx: &mut Context<'_>) -> Poll<Step> {
+        let Poll::Ready(item) = source.poll_next(cx) else {
+            return Poll::Pending;
+        };
+        Poll::Ready(match item {
+            Some(Ok(Event::Open)) => Step::Open,
+            Some(Err(Error::Disconnected)) => Step::Reconnecting(Error::Disconnected),
+            Some(Err(err)) if source.is_ended() => Step::Ended(Err(err)),
+            Some(item) => Step::Item(item),
+            // The fatal item was the last; nothing is polled after it.
+            None => Step::Ended(Err(Error::ConnectionFailed)),
+        })
+    }
+
+    fn listen(&mut self, source: &mut NativeSource, types: &[String]) {
+        source.listen(types);
+    }
+
+    fn disconnect(&mut self, source: NativeSource) {
+        self.keep_last_event_id(source.last_event_id());
+    }
+
+    fn last_event_id(&self, live: Option<&NativeSource>) -> String {
+        let latest = live.and_then(NativeSource::last_event_id);
+        latest
+            .filter(|id| !id.is_empty())
+            .unwrap_or_else(|| self.last_event_id.clone())
+    }
+}
 
 /// What the native transport needs to open a connection.
 #[derive(Debug, Clone)]
@@ -29,7 +132,7 @@ pub(crate) struct NativeOptions {
     pub(crate) last_event_ids: bool,
 }
 
-#[wasm_bindgen(module = "/src/native/inbox.js")]
+#[wasm_bindgen(module = "/src/transport/eventsource/inbox.js")]
 extern "C" {
     /// The JavaScript side that collects messages (see `inbox.js`).
     type Inbox;
@@ -88,14 +191,13 @@ impl std::fmt::Debug for Shared {
     }
 }
 
-type Listener = Closure<dyn FnMut(web_sys::Event)>;
-
 /// One browser `EventSource` and the listeners wired to it.
 pub(crate) struct NativeSource {
     source: web_sys::EventSource,
     shared: Rc<RefCell<Shared>>,
-    /// The connection's own `open` and `error` listeners.
-    listeners: Vec<(&'static str, Listener)>,
+    /// The connection's own `open` and `error` listeners, then the inbox's for every
+    /// message type: all removed when the source drops.
+    listeners: Vec<Listener>,
     /// The message types the inbox's listener is registered for.
     message_types: Vec<String>,
     /// How many of the types asked for after opening (`listen`) are registered.
@@ -114,7 +216,7 @@ impl std::fmt::Debug for NativeSource {
 
 impl NativeSource {
     /// Opens `url`; a URL the browser cannot parse is [`Error::InvalidUrl`].
-    pub(crate) fn open(url: &str, options: &NativeOptions) -> Result<Self, Error> {
+    fn open(url: &str, options: &NativeOptions) -> Result<Self, Error> {
         if !has_event_source() {
             return Err(Error::InvalidRequest(
                 "this runtime has no EventSource of its own (Node, Deno): use the fetch transport"
@@ -124,7 +226,7 @@ impl NativeSource {
         let source =
             open_event_source(url, options.with_credentials).map_err(|err| Error::InvalidUrl {
                 url: url.to_owned(),
-                reason: crate::error::js_message(&err),
+                reason: js_message(&err),
             })?;
         let wanted = |name: &str| options.events.iter().any(|wanted| wanted == name);
         let shared = Rc::new_cyclic(|weak: &Weak<RefCell<Shared>>| {
@@ -145,36 +247,25 @@ impl NativeSource {
             })
         });
         let inbox_listener = shared.borrow().inbox.listener();
+        let target: &web_sys::EventTarget = source.as_ref();
+        let failed = |err: wasm_bindgen::JsValue| Error::from_js(&err);
 
         // The connection's `open` and `error` are plain events; a stream event of the same
         // name arrives on the same listener as a MessageEvent and must not be confused.
-        let listeners = vec![
-            (
-                "open",
-                connection_listener(&shared, &source, true, &inbox_listener),
-            ),
-            (
-                "error",
-                connection_listener(&shared, &source, false, &inbox_listener),
-            ),
-        ];
+        let mut listeners = Vec::with_capacity(options.events.len() + 3);
+        for is_open in [true, false] {
+            let name = if is_open { "open" } else { "error" };
+            let callback = connection_listener(&shared, &source, is_open, &inbox_listener);
+            listeners.push(Listener::new(target, name, callback).map_err(failed)?);
+        }
         let mut message_types = vec!["message".to_owned()];
         for name in &options.events {
             if !matches!(name.as_str(), "open" | "error") && !message_types.contains(name) {
                 message_types.push(name.clone());
             }
         }
-        let target: &web_sys::EventTarget = source.as_ref();
-        let listen = |name: &str, callback: &js_sys::Function| {
-            target
-                .add_event_listener_with_callback(name, callback)
-                .map_err(|err| Error::from_js(&err))
-        };
-        for (name, listener) in &listeners {
-            listen(name, listener.as_ref().unchecked_ref())?;
-        }
         for name in &message_types {
-            listen(name, &inbox_listener)?;
+            listeners.push(Listener::function(target, name, &inbox_listener).map_err(failed)?);
         }
         Ok(NativeSource {
             source,
@@ -187,7 +278,7 @@ impl NativeSource {
 
     /// Listens for the types of `types` it does not listen for yet (types asked for after
     /// the stream was opened).
-    pub(crate) fn listen(&mut self, types: &[String]) {
+    fn listen(&mut self, types: &[String]) {
         if types.len() <= self.late_types {
             return;
         }
@@ -198,25 +289,27 @@ impl NativeSource {
                 *wanted = true;
             } else if !self.message_types.contains(name) {
                 // Adding a listener to an EventSource cannot fail.
-                let _ = target.add_event_listener_with_callback(name, &inbox_listener);
-                self.message_types.push(name.clone());
+                if let Ok(listener) = Listener::function(target, name, &inbox_listener) {
+                    self.listeners.push(listener);
+                    self.message_types.push(name.clone());
+                }
             }
         }
         self.late_types = types.len();
     }
 
     /// Whether the stream has ended with the item just taken (the fatal one).
-    pub(crate) fn is_ended(&self) -> bool {
+    fn is_ended(&self) -> bool {
         self.shared.borrow().buffer.is_ended()
     }
 
     /// The browser's last event id as of the latest message received, `None` before the
     /// first (read once, not per message: see `inbox.js`).
-    pub(crate) fn last_event_id(&self) -> Option<String> {
+    fn last_event_id(&self) -> Option<String> {
         self.shared.borrow().inbox.last_event_id()
     }
 
-    pub(crate) fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Event, Error>>> {
+    fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Event, Error>>> {
         let polled = self.shared.borrow_mut().buffer.poll_next(cx.waker());
         if matches!(polled, Poll::Ready(None)) {
             // Ended by a fatal error: the browser may still be connecting; stop it.
@@ -233,11 +326,11 @@ fn connection_listener(
     source: &web_sys::EventSource,
     is_open: bool,
     inbox_listener: &js_sys::Function,
-) -> Listener {
+) -> impl FnMut(web_sys::Event) + 'static {
     let shared = Rc::clone(shared);
     let source = source.clone();
     let inbox_listener = inbox_listener.clone();
-    Listener::new(move |event: web_sys::Event| {
+    move |event: web_sys::Event| {
         if event.is_instance_of::<web_sys::MessageEvent>() {
             let wanted = {
                 let shared = shared.borrow();
@@ -263,7 +356,7 @@ fn connection_listener(
         } else {
             shared.buffer.push(Err(Error::Disconnected));
         }
-    })
+    }
 }
 
 impl Shared {
@@ -311,18 +404,8 @@ impl Shared {
 
 impl Drop for NativeSource {
     fn drop(&mut self) {
+        // The listeners are removed after this, when the fields drop.
         self.source.close();
-        let shared = self.shared.borrow();
-        shared.inbox.close();
-        let target: &web_sys::EventTarget = self.source.as_ref();
-        // Removing a registered listener cannot fail; there is nothing to report from a drop.
-        for (name, listener) in &self.listeners {
-            let _ =
-                target.remove_event_listener_with_callback(name, listener.as_ref().unchecked_ref());
-        }
-        let inbox_listener = shared.inbox.listener();
-        for name in &self.message_types {
-            let _ = target.remove_event_listener_with_callback(name, &inbox_listener);
-        }
+        self.shared.borrow().inbox.close();
     }
 }
