@@ -7,9 +7,32 @@ scripts/setup.sh
 source scripts/env.sh
 source scripts/server.sh
 
+echo "==> test: lint (cargo fmt --check; clippy -D warnings, native and wasm32; cargo doc -D warnings; cargo publish --dry-run)"
+cargo fmt --all --check
+cargo clippy -p wasm-sse --all-targets -- -D warnings
+cargo clippy -p wasm-sse --no-default-features --all-targets -- -D warnings
+cargo clippy -p wasm-sse --target wasm32-unknown-unknown --lib --tests --features js,leptos,leptos/csr,yew -- -D warnings
+for feature in eventsource fetch; do
+  cargo clippy -p wasm-sse --target wasm32-unknown-unknown --no-default-features --features "$feature" -- -D warnings
+done
+RUSTDOCFLAGS="-D warnings" cargo doc -p wasm-sse --no-deps --target wasm32-unknown-unknown --features js,leptos,leptos/csr,yew
+cargo publish --dry-run -p wasm-sse --allow-dirty
+
+echo "==> test: the parser alone, natively, with no web dependency"
+web_deps=$(cargo tree -e normal -p wasm-sse --no-default-features --prefix none | grep -E '^(wasm-bindgen|web-sys|js-sys|gloo-timers) ' || true)
+if [ -n "$web_deps" ]; then
+  echo "wasm-sse without its transports still depends on: $web_deps" >&2
+  exit 1
+fi
+cargo test -p wasm-sse --no-default-features --test native
+printed=$(printf 'id: 1\nevent: tick\ndata: hello\ndata: world\n\n: ping\n' | cargo run -q -p wasm-sse --no-default-features --example sse_cat)
+if [ "$printed" != "$(printf 'tick\t1\thello\\nworld\n: ping')" ]; then
+  echo "examples/sse_cat.rs printed: $printed" >&2
+  exit 1
+fi
+
 echo "==> test: native (cargo test --workspace)"
-# The Leptos and Yew example apps are wasm front ends: they are built below, not tested natively.
-cargo test --workspace --exclude leptos-feed --exclude yew-feed
+cargo test --workspace
 
 echo "==> test: the Leptos hook rendered on the server (leptos/ssr, natively)"
 cargo test -p wasm-sse --features leptos,leptos/ssr --test leptos_ssr

@@ -14,8 +14,10 @@ use std::task::{Context, Poll, Waker};
 use futures_core::stream::FusedStream;
 use futures_core::Stream;
 
+use crate::error::Error;
+use crate::event::{ConnectionState, EndReason, Event, Message, ResponseHead};
+use crate::retry::RetryPolicy;
 use crate::transport::{self, Connecting, Connector, Opened, Sleep, Step};
-use crate::{ConnectionState, EndReason, Error, Event, Message, ResponseHead, RetryPolicy};
 
 /// What the loop does besides connecting, fixed when the stream is opened.
 #[derive(Debug, Default)]
@@ -295,17 +297,8 @@ impl<C: Connector> Loop<C> {
                         return self.pending(cx);
                     };
                     self.phase = Phase::Idle;
-                    match connected {
-                        Ok(opened) => {
-                            if let Some(open) = self.connected(opened) {
-                                return Poll::Ready(Some(Ok(open)));
-                            }
-                        }
-                        // The spec's "stop": a clean end after the last message, not an error.
-                        Err(Error::Status { status: 204, .. }) => {
-                            self.end(EndReason::NoContent);
-                        }
-                        Err(err) => return Poll::Ready(Some(Err(self.failed(err)))),
+                    if let Some(item) = self.connected(connected) {
+                        return Poll::Ready(Some(item));
                     }
                 }
                 Phase::Live(connection) => {
@@ -313,38 +306,59 @@ impl<C: Connector> Loop<C> {
                     let Poll::Ready(step) = self.connector.poll_next(connection, cx) else {
                         return self.pending(cx);
                     };
-                    match step {
-                        Step::Open => return Poll::Ready(Some(Ok(self.opened()))),
-                        Step::Item(item) => return Poll::Ready(self.deliver(item)),
-                        Step::Reconnecting(err) => {
-                            self.status.set(ConnectionState::Connecting);
-                            return Poll::Ready(Some(Err(err)));
-                        }
-                        Step::Ended(end) => {
-                            self.drop_connection();
-                            match end {
-                                Ok(()) if !self.connector.may_resend() => {
-                                    self.end(EndReason::ResponseEnded);
-                                }
-                                Ok(()) => {
-                                    return Poll::Ready(Some(Err(self.failed(Error::StreamEnded))))
-                                }
-                                Err(err) => return Poll::Ready(Some(Err(self.failed(err)))),
-                            }
-                        }
+                    if let Some(item) = self.stepped(step) {
+                        return Poll::Ready(item);
                     }
                 }
             }
         }
     }
 
-    /// A connection is made: it is live, and open now or later.
-    fn connected(&mut self, opened: Opened<C::Connection>) -> Option<Event> {
-        if let Some(head) = opened.head {
-            *self.status.response.borrow_mut() = Some(head);
+    /// What follows a connection attempt: its `Open`, or the error to deliver; nothing when
+    /// the stream ends cleanly.
+    fn connected(
+        &mut self,
+        connected: Result<Opened<C::Connection>, Error>,
+    ) -> Option<Result<Event, Error>> {
+        match connected {
+            Ok(opened) => {
+                if let Some(head) = opened.head {
+                    *self.status.response.borrow_mut() = Some(head);
+                }
+                self.phase = Phase::Live(opened.connection);
+                opened.is_open.then(|| Ok(self.opened()))
+            }
+            // The spec's "stop": a clean end after the last message, not an error.
+            Err(Error::Status { status: 204, .. }) => {
+                self.end(EndReason::NoContent);
+                None
+            }
+            Err(err) => Some(Err(self.failed(err))),
         }
-        self.phase = Phase::Live(opened.connection);
-        opened.is_open.then(|| self.opened())
+    }
+
+    /// What follows a step of the live connection: the item to return (`Some(None)` at the
+    /// end of the stream), or nothing yet.
+    fn stepped(&mut self, step: Step) -> Option<Option<Result<Event, Error>>> {
+        match step {
+            Step::Open => Some(Some(Ok(self.opened()))),
+            Step::Item(item) => Some(self.deliver(item)),
+            Step::Reconnecting(err) => {
+                self.status.set(ConnectionState::Connecting);
+                Some(Some(Err(err)))
+            }
+            Step::Ended(end) => {
+                self.drop_connection();
+                match end {
+                    Ok(()) if !self.connector.may_resend() => {
+                        self.end(EndReason::ResponseEnded);
+                        None
+                    }
+                    Ok(()) => Some(Some(Err(self.failed(Error::StreamEnded)))),
+                    Err(err) => Some(Some(Err(self.failed(err)))),
+                }
+            }
+        }
     }
 
     /// Nothing to deliver yet: a restart or a new event type wakes the loop too.

@@ -126,6 +126,17 @@ impl From<crate::parser::ParseError> for Error {
     }
 }
 
+impl Error {
+    /// The [`Error::Decode`] of `event`'s `data`, which serde_json refused.
+    pub(crate) fn decode(event: String, data: String, err: &serde_json::Error) -> Self {
+        Error::Decode {
+            event,
+            data,
+            reason: err.to_string(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

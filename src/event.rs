@@ -38,7 +38,11 @@ impl<T> Event<T> {
 /// The event type, id and origin are [`SmolStr`]s: they compare with `&str` and `String`
 /// (`msg.event == "tick"`), deref to `str`, and short ones are held inline, so a message
 /// costs no allocation beyond its data.
+///
+/// More fields may come in later versions: outside this crate a message is made with
+/// [`Message::new`], and its fields are read and set by name.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Message<T = String> {
     /// The event type: the `event:` field, or `"message"` when the server sent none.
     pub event: SmolStr,
@@ -51,6 +55,25 @@ pub struct Message<T = String> {
 }
 
 impl<T> Message<T> {
+    /// A message of type `event` with `data`, no last event id and no origin: what a test of
+    /// code that handles messages needs.
+    ///
+    /// ```
+    /// use wasm_sse::Message;
+    ///
+    /// let mut tick = Message::new("tick", 42);
+    /// tick.last_event_id = "7".into();
+    /// assert_eq!((tick.event.as_str(), tick.data, tick.last_event_id.as_str()), ("tick", 42, "7"));
+    /// ```
+    pub fn new(event: impl Into<SmolStr>, data: T) -> Self {
+        Message {
+            event: event.into(),
+            data,
+            last_event_id: SmolStr::default(),
+            origin: SmolStr::default(),
+        }
+    }
+
     /// Replaces the data, keeping the event type, id and origin.
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Message<U> {
         Message {
@@ -70,17 +93,14 @@ impl Message<String> {
     /// #[derive(serde::Deserialize)]
     /// struct Hello { message: String }
     ///
-    /// let msg = Message {
-    ///     event: "message".into(),
-    ///     data: r#"{"message":"Hello, world!"}"#.into(),
-    ///     last_event_id: "".into(),
-    ///     origin: "http://127.0.0.1:8080".into(),
-    /// };
+    /// let msg = Message::new("message", r#"{"message":"Hello, world!"}"#.to_owned());
     /// let hello: Hello = msg.json().unwrap();
     /// assert_eq!(hello.message, "Hello, world!");
     /// ```
-    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, crate::Error> {
-        crate::decode::json_from_str(&self.event, &self.data)
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, crate::error::Error> {
+        serde_json::from_str(&self.data).map_err(|err| {
+            crate::error::Error::decode(self.event.to_string(), self.data.clone(), &err)
+        })
     }
 }
 
@@ -93,17 +113,6 @@ pub enum ReadyState {
     Open,
     /// Closed for good: by [`close`](crate::EventSource::close), by drop, or after a fatal error.
     Closed,
-}
-
-impl ReadyState {
-    /// Maps the numeric `readyState` of the web API (0, 1, 2); anything else is `Closed`.
-    pub fn from_web(value: u16) -> Self {
-        match value {
-            0 => ReadyState::Connecting,
-            1 => ReadyState::Open,
-            _ => ReadyState::Closed,
-        }
-    }
 }
 
 /// Where the connection stands, with what a UI needs to say so ("reconnecting in 4 s").
@@ -170,7 +179,7 @@ pub enum EndReason {
     /// plain GET, with no id to resume from (see `Builder::resend`).
     ResponseEnded,
     /// An error ended the stream; it was the stream's last item.
-    Failed(crate::Error),
+    Failed(crate::error::Error),
 }
 
 /// The status and headers of the response a fetch stream opened with:

@@ -50,7 +50,6 @@ compile_error!("the `leptos` and `yew` hooks need a transport: enable `eventsour
 
 #[cfg(any(feature = "eventsource", feature = "fetch"))]
 mod connection;
-mod decode;
 mod error;
 mod event;
 #[cfg(any(feature = "leptos", feature = "yew"))]

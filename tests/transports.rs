@@ -50,15 +50,10 @@ for_both_transports! {
     async fn seed_feed_arrives_as_typed_json(transport: Transport) {
         let mut feed = open(transport, "/?interval_ms=50").json::<Hello>();
         assert_eq!(next(&mut feed).await, Some(Ok(Event::Open)));
-        assert_eq!(
-            next(&mut feed).await,
-            Some(Ok(Event::Message(Message {
-                event: "message".into(),
-                data: Hello { message: "Hello, world!".into() },
-                last_event_id: "".into(),
-                origin: server().into(),
-            })))
-        );
+        // `Message` is non-exhaustive: the expected one is made as a user of the crate makes it.
+        let mut hello = Message::new("message", Hello { message: "Hello, world!".into() });
+        hello.origin = server().into();
+        assert_eq!(next(&mut feed).await, Some(Ok(Event::Message(hello))));
     }
 
     async fn state_and_url_follow_the_connection(transport: Transport) {

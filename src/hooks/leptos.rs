@@ -35,7 +35,9 @@ use futures_util::future::{AbortHandle, Abortable};
 use futures_util::StreamExt;
 use leptos::prelude::*;
 
-use crate::{ConnectionState, Error, Event, EventSource, Message};
+use crate::error::Error;
+use crate::event::{ConnectionState, Event, Message};
+use crate::source::EventSource;
 
 pub use crate::hooks::UseSseOptions;
 

@@ -8,7 +8,9 @@ pub mod yew;
 
 use std::collections::VecDeque;
 
-use crate::{Builder, Error, EventSource, Message};
+use crate::error::Error;
+use crate::event::Message;
+use crate::source::{Builder, EventSource};
 
 /// The callback every message is handed to.
 pub(crate) type OnMessage<T> = Box<dyn FnMut(&Message<T>)>;

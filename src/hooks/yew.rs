@@ -34,7 +34,9 @@ use futures_util::future::{AbortHandle, Abortable};
 use futures_util::StreamExt;
 use yew::prelude::*;
 
-use crate::{ConnectionState, Error, Event, EventSource, Message};
+use crate::error::Error;
+use crate::event::{ConnectionState, Event, Message};
+use crate::source::EventSource;
 
 pub use crate::hooks::UseSseOptions;
 

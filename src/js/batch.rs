@@ -8,7 +8,9 @@ use wasm_bindgen::prelude::*;
 
 use super::error::error_to_js;
 use super::Shared;
-use crate::{ConnectionState, Error, Event, EventSource, Message};
+use crate::error::Error;
+use crate::event::{ConnectionState, Event, Message};
+use crate::source::EventSource;
 
 /// The most a batch holds before it is handed over, in bytes: messages beyond wait for the
 /// next pull (the fetch transport reads only as fast as batches are taken).

@@ -3,7 +3,7 @@
 use wasm_bindgen::prelude::*;
 
 use super::{millis, object, stream_error};
-use crate::Error;
+use crate::error::Error;
 
 /// `option: expected WHAT, got VALUE`.
 pub(super) fn expected(option: &str, what: &str, value: &JsValue) -> JsValue {

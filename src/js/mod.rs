@@ -27,8 +27,10 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
 
 use crate::connection::Status;
+use crate::error::Error;
+use crate::event::{ConnectionState, EndReason, Event};
+use crate::source::EventSource;
 use crate::transport::Listener;
-use crate::{ConnectionState, EndReason, Error, Event, EventSource};
 use batch::pull_batch;
 use error::{error_to_js, option_error};
 use options::Options;
@@ -242,9 +244,9 @@ impl EventStream {
     #[wasm_bindgen(getter, js_name = readyState)]
     pub fn ready_state(&self) -> u16 {
         match self.shared.state().ready_state() {
-            crate::ReadyState::Connecting => 0,
-            crate::ReadyState::Open => 1,
-            crate::ReadyState::Closed => 2,
+            crate::event::ReadyState::Connecting => 0,
+            crate::event::ReadyState::Open => 1,
+            crate::event::ReadyState::Closed => 2,
         }
     }
 

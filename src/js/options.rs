@@ -9,7 +9,10 @@ use wasm_bindgen::JsCast;
 
 use super::error::{describe, expected, option_error};
 use super::{object, report_error};
-use crate::{Builder, Credentials, Error, EventSource, Overflow, RetryPolicy, Transport};
+use crate::error::Error;
+use crate::retry::RetryPolicy;
+use crate::source::{Builder, Credentials, EventSource, Transport};
+use crate::transport::eventsource::Overflow;
 
 /// The options object, read and checked.
 #[derive(Default)]

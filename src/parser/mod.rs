@@ -41,7 +41,6 @@
 //!
 //! The parser uses nothing from the web platform, so it runs natively as well as in wasm.
 
-use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::fmt;
 use std::mem;
@@ -52,9 +51,11 @@ use smol_str::SmolStr;
 
 mod event;
 mod items;
+mod line;
 
 pub use event::{ParseError, Parsed, ParsedEvent};
 pub use items::{Feed, Items};
+use line::{classify_name, decode, Name};
 
 const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
 
@@ -96,9 +97,6 @@ pub struct Parser {
     /// Comment lines are yielded (see [`Parser::with_comments`]), not skipped.
     comments: bool,
 }
-
-/// The names of the fields the spec interprets.
-const FIELD_NAMES: [&[u8]; 4] = [b"data", b"event", b"id", b"retry"];
 
 /// The fields the spec interprets; any other is ignored.
 #[derive(Debug, Clone, Copy)]
@@ -643,45 +641,6 @@ impl Parser {
         };
         self.event_type.clear();
         event_type
-    }
-}
-
-/// What the first bytes of a line that is not a comment tell of its field name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Name {
-    /// `data`, `event`, `id` or `retry`, followed by `:`.
-    Known,
-    /// Any other name: the line is ignored.
-    Unknown,
-    /// At most 5 bytes without a colon that start one of the known names: the line end or
-    /// the next byte decides.
-    Undecided,
-}
-
-/// Classifies the line starting with `start` then `more` (its first bytes, or all of it) by
-/// its first 6 bytes, which tell since the longest known name has 5.
-fn classify_name(start: &[u8], more: &[u8]) -> Name {
-    let mut head = [0; 6];
-    let from_start = start.len().min(head.len());
-    head[..from_start].copy_from_slice(&start[..from_start]);
-    let from_more = more.len().min(head.len() - from_start);
-    head[from_start..from_start + from_more].copy_from_slice(&more[..from_more]);
-    let head = &head[..from_start + from_more];
-    match head.iter().position(|&byte| byte == b':') {
-        Some(colon) if FIELD_NAMES.contains(&&head[..colon]) => Name::Known,
-        None if head.len() < 6 && FIELD_NAMES.iter().any(|name| name.starts_with(head)) => {
-            Name::Undecided
-        }
-        _ => Name::Unknown,
-    }
-}
-
-/// Decodes UTF-8, replacing invalid sequences with U+FFFD; borrows when the bytes are valid.
-fn decode(bytes: &[u8]) -> Cow<'_, str> {
-    // `from_utf8` validates faster than `from_utf8_lossy` does on the (usual) valid input.
-    match std::str::from_utf8(bytes) {
-        Ok(text) => Cow::Borrowed(text),
-        Err(_) => String::from_utf8_lossy(bytes),
     }
 }
 

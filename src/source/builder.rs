@@ -8,11 +8,15 @@ use std::time::Duration;
 
 use super::Credentials;
 use crate::connection::{EndOn, Loop, Plan, Running, Status};
+use crate::error::Error;
+use crate::event::Message;
+use crate::retry::RetryPolicy;
+use crate::source::EventSource;
+use crate::transport;
 #[cfg(feature = "eventsource")]
 use crate::transport::eventsource::{NativeConnector, NativeOptions, Overflow, DEFAULT_CAPACITY};
 #[cfg(feature = "fetch")]
 use crate::transport::fetch::{FetchConnector, FetchOptions};
-use crate::{transport, Error, EventSource, Message, RetryPolicy};
 
 /// Which network API carries the stream.
 ///
@@ -237,7 +241,7 @@ impl Builder {
         self
     }
 
-    /// Yields the server's comment lines too, as [`Event::Comment`], in stream order with the
+    /// Yields the server's comment lines too, as [`Event::Comment`](crate::Event::Comment), in stream order with the
     /// messages: the keep-alives (`: ping`) a server sends to show the connection is alive.
     /// A comment line longer than the [maximum event size](Self::max_event_size) is skipped
     /// and reported as [`Error::CommentTooLarge`]. Off by default. Needs [`Transport::Fetch`]
@@ -272,7 +276,7 @@ impl Builder {
     /// Ends the stream cleanly at the first message whose data is `marker`, such as the
     /// `[DONE]` that OpenAI-style APIs send last: the marker is not delivered, the connection
     /// is closed at once, the stream returns `None` after the messages before it, and
-    /// [`EventSource::end_reason`] is [`EndReason::EndMarker`].
+    /// [`EventSource::end_reason`] is [`EndReason::EndMarker`](crate::EndReason::EndMarker).
     ///
     /// ```no_run
     /// use wasm_sse::{EventSource, Transport};
@@ -352,7 +356,7 @@ impl Builder {
     /// response ends or fails, even when the server sent no id to resume from. Off by
     /// default: such a request, an LLM completion say, would run (and be billed) again, so
     /// without ids it is sent once and a clean end of its response ends the stream
-    /// ([`EndReason::ResponseEnded`]). With ids it is sent again with `Last-Event-ID`, as a GET
+    /// ([`EndReason::ResponseEnded`](crate::EndReason::ResponseEnded)). With ids it is sent again with `Last-Event-ID`, as a GET
     /// is. Needs [`Transport::Fetch`].
     #[cfg(feature = "fetch")]
     #[cfg_attr(docsrs, doc(cfg(feature = "fetch")))]
@@ -442,7 +446,11 @@ impl Builder {
             ));
         }
         let mut fetch = self.fetch;
-        fetch.credentials = self.credentials;
+        fetch.credentials = Some(match self.credentials {
+            Credentials::Omit => web_sys::RequestCredentials::Omit,
+            Credentials::SameOrigin => web_sys::RequestCredentials::SameOrigin,
+            Credentials::Include => web_sys::RequestCredentials::Include,
+        });
         fetch.validate(&url)?;
         fetch.event_types = (!fetch.all_events).then_some(self.events);
         let connector = FetchConnector::new(

@@ -3,6 +3,7 @@
 
 mod builder;
 mod credentials;
+mod decode;
 
 use std::pin::Pin;
 use std::rc::Rc;
@@ -11,10 +12,11 @@ use std::task::{Context, Poll};
 use futures_core::stream::FusedStream;
 
 use crate::connection::{Running, Status};
-use crate::decode::{self, Decoder};
-use crate::{ConnectionState, EndReason, Error, Event, ReadyState};
+use crate::error::Error;
+use crate::event::{ConnectionState, EndReason, Event, ReadyState};
 pub use builder::{Builder, Transport};
 pub use credentials::Credentials;
+use decode::Decoder;
 
 /// A connection to a server-sent event stream, read as a
 /// [`Stream`](futures_core::Stream) of `Result<Event<T>, Error>`.
@@ -226,7 +228,7 @@ impl<T> EventSource<T> {
     /// }
     /// # Ok(()) }
     /// ```
-    pub fn response(&self) -> Option<crate::ResponseHead> {
+    pub fn response(&self) -> Option<crate::event::ResponseHead> {
         self.state.response()
     }
 
@@ -292,7 +294,7 @@ impl<T> FusedStream for EventSource<T> {
 pub struct Messages<T = String>(EventSource<T>);
 
 impl<T> futures_core::Stream for Messages<T> {
-    type Item = Result<crate::Message<T>, Error>;
+    type Item = Result<crate::event::Message<T>, Error>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let source = &mut self.get_mut().0;

@@ -22,7 +22,8 @@ use std::time::Duration;
 
 use futures_core::future::LocalBoxFuture;
 
-use crate::{Error, Event, ResponseHead};
+use crate::error::Error;
+use crate::event::{Event, ResponseHead};
 
 #[cfg(feature = "eventsource")]
 pub(crate) use listener::Listener;

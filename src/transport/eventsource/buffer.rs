@@ -3,7 +3,8 @@
 use std::collections::VecDeque;
 use std::task::Waker;
 
-use crate::{Error, Event};
+use crate::error::Error;
+use crate::event::Event;
 
 /// What happens when the consumer falls behind and the buffer is full.
 ///

@@ -18,10 +18,12 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsCast;
 
+use crate::error::Error;
+use crate::event::{Event, Message};
 use crate::transport::{js_message, url_with_param, Connecting, Connector, Listener, Opened, Step};
-use crate::{Error, Event, Message, SmolStr};
 use buffer::{Buffer, Pushed};
 pub use buffer::{Overflow, DEFAULT_CAPACITY};
+use smol_str::SmolStr;
 
 /// The name of the query parameter that carries the last event id when a new browser
 /// `EventSource` replaces one the browser gave up on (it cannot send `Last-Event-ID` itself).

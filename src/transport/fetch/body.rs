@@ -10,8 +10,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
+use crate::error::Error;
+use crate::event::ResponseHead;
 use crate::transport::{js_message, Sleep};
-use crate::{Error, ResponseHead, SmolStr};
+use smol_str::SmolStr;
 
 #[wasm_bindgen]
 extern "C" {

@@ -13,11 +13,13 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use crate::error::Error;
+use crate::event::{Event, Message};
 use crate::parser::{ParseError, Parsed, Parser};
 use crate::transport::{url_with_param, Connecting, Connector, Opened, Step};
-use crate::{Error, Event, Message, SmolStr};
 pub(crate) use body::FetchConnection;
 pub(crate) use request::{FetchOptions, Headers, HeadersFn};
+use smol_str::SmolStr;
 
 /// The fetch transport of one stream: a request per connection, and the parser that reads
 /// their responses one after the other.

@@ -7,8 +7,10 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use super::body::{AbortOnDrop, FetchConnection};
+use crate::error::Error;
+use crate::event::ResponseHead;
 use crate::transport::js_message;
-use crate::{Credentials, Error, ResponseHead, SmolStr};
+use smol_str::SmolStr;
 
 /// Headers made anew before every request: a token refreshed since the last one, say.
 #[derive(Clone)]
@@ -35,7 +37,8 @@ pub(crate) struct FetchOptions {
     /// Called before every request; its headers are set after (over) `headers`.
     pub(crate) headers_with: Option<HeadersFn>,
     pub(crate) body: Option<Vec<u8>>,
-    pub(crate) credentials: Credentials,
+    /// The credentials mode; `None` is fetch's default, `same-origin`.
+    pub(crate) credentials: Option<web_sys::RequestCredentials>,
     pub(crate) stall_timeout: Option<Duration>,
     /// Deliver only `message` and these event types (`None`: every type).
     pub(crate) event_types: Option<Vec<String>>,
@@ -71,11 +74,10 @@ impl FetchOptions {
         init.set_method(self.method.as_deref().unwrap_or("GET"));
         init.set_cache(web_sys::RequestCache::NoStore);
         init.set_mode(web_sys::RequestMode::Cors);
-        init.set_credentials(match self.credentials {
-            Credentials::Omit => web_sys::RequestCredentials::Omit,
-            Credentials::SameOrigin => web_sys::RequestCredentials::SameOrigin,
-            Credentials::Include => web_sys::RequestCredentials::Include,
-        });
+        init.set_credentials(
+            self.credentials
+                .unwrap_or(web_sys::RequestCredentials::SameOrigin),
+        );
         init.set_signal(Some(signal));
         if !self.headers.is_empty() || self.headers_with.is_some() {
             // The browser would send our headers on to any origin a redirect leads to.

@@ -1,10 +1,9 @@
-//! Typed decoding of message data with serde.
+//! Decoding of message data into the `T` of `EventSource<T>`: text as it is, JSON with
+//! serde, or the user's own decoder.
 
-use crate::Error;
-#[cfg(any(feature = "eventsource", feature = "fetch"))]
-use crate::{Event, Message};
+use crate::error::Error;
+use crate::event::{Event, Message};
 
-#[cfg(any(feature = "eventsource", feature = "fetch"))]
 /// Turns a message's data into a `T`; a failure is an [`Error::Decode`] item and the stream goes on.
 pub(crate) enum Decoder<T> {
     /// One of ours: [`text`], [`json`].
@@ -13,17 +12,14 @@ pub(crate) enum Decoder<T> {
     Boxed(Box<dyn Fn(Message<String>) -> Decoded<T>>),
 }
 
-#[cfg(any(feature = "eventsource", feature = "fetch"))]
 /// A message decoded, or why not.
 pub(crate) type Decoded<T> = Result<Message<T>, Error>;
 
-#[cfg(any(feature = "eventsource", feature = "fetch"))]
 /// The decoder of untyped streams: the data stays as received.
 pub(crate) fn text(message: Message<String>) -> Result<Message<String>, Error> {
     Ok(message)
 }
 
-#[cfg(any(feature = "eventsource", feature = "fetch"))]
 /// The decoder that parses the data as JSON into `T`.
 pub(crate) fn json<T: serde::de::DeserializeOwned>(
     message: Message<String>,
@@ -35,11 +31,10 @@ pub(crate) fn json<T: serde::de::DeserializeOwned>(
             last_event_id: message.last_event_id,
             origin: message.origin,
         }),
-        Err(err) => Err(decode_error(message.event.into(), message.data, &err)),
+        Err(err) => Err(Error::decode(message.event.into(), message.data, &err)),
     }
 }
 
-#[cfg(any(feature = "eventsource", feature = "fetch"))]
 /// Decodes the data with a decoder of the user's (`EventSource::decode_with`).
 pub(crate) fn with<T, E: std::fmt::Display>(
     decode: &impl Fn(&str) -> Result<T, E>,
@@ -55,23 +50,6 @@ pub(crate) fn with<T, E: std::fmt::Display>(
     }
 }
 
-/// Decodes JSON `data` of an `event` into `T`.
-pub(crate) fn json_from_str<T: serde::de::DeserializeOwned>(
-    event: &str,
-    data: &str,
-) -> Result<T, Error> {
-    serde_json::from_str(data).map_err(|err| decode_error(event.to_owned(), data.to_owned(), &err))
-}
-
-fn decode_error(event: String, data: String, err: &serde_json::Error) -> Error {
-    Error::Decode {
-        event,
-        data,
-        reason: err.to_string(),
-    }
-}
-
-#[cfg(any(feature = "eventsource", feature = "fetch"))]
 /// Applies a decoder to one stream item: only messages are decoded.
 pub(crate) fn apply<T>(
     decoder: &Decoder<T>,
@@ -88,7 +66,7 @@ pub(crate) fn apply<T>(
     }
 }
 
-#[cfg(all(test, any(feature = "eventsource", feature = "fetch")))]
+#[cfg(test)]
 mod tests {
     use super::*;
 
