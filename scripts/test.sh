@@ -56,6 +56,8 @@ scripts/build-examples.sh --dev
 
 echo "==> test: the npm package (JS API, the drop-in EventSource, typings, nginx+nchan), the demo page and a strict CSP in headless Chromium"
 scripts/build-demo.sh
+# The typings test also checks the bundler entry, which the demo does not build.
+scripts/build-npm.sh bundler
 node --test tests/npm/ tests/demo/ tests/csp/
 
 echo "==> test: the npm package in Node, Deno and Bun (their own test runners)"
