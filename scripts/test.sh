@@ -17,6 +17,8 @@ for feature in eventsource fetch; do
 done
 RUSTDOCFLAGS="-D warnings" cargo doc -p wasm-sse --no-deps --target wasm32-unknown-unknown --features js,leptos,leptos/csr,yew
 cargo publish --dry-run -p wasm-sse --allow-dirty
+# The dry run unpacks a copy of the package there, tests/ included: no test runner may find it.
+rm -rf target/package
 
 echo "==> test: the parser alone, natively, with no web dependency"
 web_deps=$(cargo tree -e normal -p wasm-sse --no-default-features --prefix none | grep -E '^(wasm-bindgen|web-sys|js-sys|gloo-timers) ' || true)
