@@ -11,11 +11,11 @@ echo "==> test: lint (cargo fmt --check; clippy -D warnings, native and wasm32; 
 cargo fmt --all --check
 cargo clippy -p wasm-sse --all-targets -- -D warnings
 cargo clippy -p wasm-sse --no-default-features --all-targets -- -D warnings
-cargo clippy -p wasm-sse --target wasm32-unknown-unknown --lib --tests --features js,leptos,leptos/csr,yew -- -D warnings
+cargo clippy -p wasm-sse --target wasm32-unknown-unknown --lib --tests --features js,leptos,leptos/csr,yew,dioxus -- -D warnings
 for feature in eventsource fetch; do
   cargo clippy -p wasm-sse --target wasm32-unknown-unknown --no-default-features --features "$feature" -- -D warnings
 done
-RUSTDOCFLAGS="-D warnings" cargo doc -p wasm-sse --no-deps --target wasm32-unknown-unknown --features js,leptos,leptos/csr,yew
+RUSTDOCFLAGS="-D warnings" cargo doc -p wasm-sse --no-deps --target wasm32-unknown-unknown --features js,leptos,leptos/csr,yew,dioxus
 cargo publish --dry-run -p wasm-sse --allow-dirty
 # The dry run unpacks a copy of the package there, tests/ included: no test runner may find it.
 rm -rf target/package
@@ -36,8 +36,9 @@ fi
 echo "==> test: native (cargo test --workspace)"
 cargo test --workspace
 
-echo "==> test: the Leptos hook rendered on the server (leptos/ssr, natively)"
+echo "==> test: the Leptos and Dioxus hooks rendered on the server (natively)"
 cargo test -p wasm-sse --features leptos,leptos/ssr --test leptos_ssr
+cargo test -p wasm-sse --features dioxus,dioxus/ssr,dioxus/macro,dioxus/html --test dioxus_ssr
 
 echo "==> test: each transport feature alone, and neither (the parser only), builds for wasm"
 cargo check --target wasm32-unknown-unknown -p wasm-sse --no-default-features --features eventsource
@@ -51,9 +52,9 @@ echo "==> test: browser (wasm-pack test --headless --chrome) against the test se
 start_server
 echo "    test server at $SSE_SERVER_URL"
 # leptos/csr: a library leaves Leptos' rendering mode to the app; the hook tests are that app.
-wasm-pack test --headless --chrome -- --features leptos,leptos/csr,yew
+wasm-pack test --headless --chrome -- --features leptos,leptos/csr,yew,dioxus
 
-echo "==> test: the Leptos and Yew examples build"
+echo "==> test: the Leptos, Yew and Dioxus examples build"
 scripts/build-examples.sh --dev
 
 echo "==> test: the npm package (JS API, the drop-in EventSource, typings, nginx+nchan), the demo page and a strict CSP in headless Chromium"

@@ -32,7 +32,7 @@
 //!
 //! - `eventsource` (default): [`Transport::EventSource`], the browser's own `EventSource`.
 //! - `fetch` (default): [`Transport::Fetch`] and the builder options only it has.
-//! - `leptos`, `yew`: the `use_sse` hooks; they need at least one transport.
+//! - `leptos`, `yew`, `dioxus`: the `use_sse` hooks; they need at least one transport.
 //! - `js`: the npm package's JavaScript API; it enables both transports.
 //!
 //! An app that uses one transport can leave the other out of its `.wasm`:
@@ -43,16 +43,18 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(all(
-    any(feature = "leptos", feature = "yew"),
+    any(feature = "leptos", feature = "yew", feature = "dioxus"),
     not(any(feature = "eventsource", feature = "fetch"))
 ))]
-compile_error!("the `leptos` and `yew` hooks need a transport: enable `eventsource` or `fetch`");
+compile_error!(
+    "the `leptos`, `yew` and `dioxus` hooks need a transport: enable `eventsource` or `fetch`"
+);
 
 #[cfg(any(feature = "eventsource", feature = "fetch"))]
 mod connection;
 mod error;
 mod event;
-#[cfg(any(feature = "leptos", feature = "yew"))]
+#[cfg(any(feature = "leptos", feature = "yew", feature = "dioxus"))]
 mod hooks;
 #[cfg(feature = "js")]
 mod js;
@@ -63,6 +65,9 @@ mod source;
 #[cfg(any(feature = "eventsource", feature = "fetch"))]
 mod transport;
 
+#[cfg(feature = "dioxus")]
+#[cfg_attr(docsrs, doc(cfg(feature = "dioxus")))]
+pub use hooks::dioxus;
 #[cfg(feature = "leptos")]
 #[cfg_attr(docsrs, doc(cfg(feature = "leptos")))]
 pub use hooks::leptos;

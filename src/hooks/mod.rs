@@ -1,6 +1,8 @@
 //! The options both framework hooks take: the core's [`Builder`] options, how message data is
 //! decoded, and what the hook keeps of each message.
 
+#[cfg(feature = "dioxus")]
+pub mod dioxus;
 #[cfg(feature = "leptos")]
 pub mod leptos;
 #[cfg(feature = "yew")]
