@@ -32,6 +32,7 @@ struct Probe {
     /// `on_message` closes the feed at the message of this `seq`.
     close_at: Cell<Option<u64>>,
     shown: RefCell<Option<Signal<bool>>>,
+    url: RefCell<Option<Signal<String>>>,
 }
 
 impl Probe {
@@ -55,14 +56,17 @@ impl PartialEq for AppProps {
     }
 }
 
-/// An app showing a feed the way an app would, while its `shown` signal is true.
+/// An app showing a feed the way an app would, of the URL in its `url` signal, while its
+/// `shown` signal is true.
 #[allow(non_snake_case)]
 fn App(props: AppProps) -> Element {
     let shown = use_signal(|| true);
+    let url = use_signal(|| props.url.clone());
     *props.probe.shown.borrow_mut() = Some(shown);
+    *props.probe.url.borrow_mut() = Some(url);
     rsx! {
         if shown() {
-            Feed { url: props.url.clone(), configure: props.configure, probe: props.probe.clone() }
+            Feed { url: url(), configure: props.configure, probe: props.probe.clone() }
         }
         p { class: "app", "still mounted" }
     }
@@ -319,4 +323,95 @@ async fn close_inside_on_message_stops_delivery_at_once() {
         );
         hide(&probe);
     }
+}
+
+#[wasm_bindgen_test]
+async fn restart_reconnects_at_once_with_the_last_event_id() {
+    let tag = unique_tag("dioxus-restart");
+    // Four messages 400 ms apart; the restart comes after the second.
+    let props = props(
+        &format!("/counter?count=4&interval_ms=400&tag={tag}"),
+        |options| options.configure(|builder| builder.transport(Transport::Fetch)),
+    );
+    let probe = Rc::clone(&props.probe);
+    let root = mount(props);
+
+    until("two messages", || probe.seen.borrow().len() == 2).await;
+    probe.feed().restart();
+    let log = until_connections(&tag, 2).await;
+    assert_eq!(log.len(), 2, "{log:?}");
+    assert_eq!(
+        log[1]["last_event_id"], "2",
+        "the restart resumes after the last id"
+    );
+    until_open_connections(&tag, 1).await;
+    until("the rest of the messages", || {
+        probe.seen.borrow().len() == 4
+    })
+    .await;
+    assert_eq!(
+        *probe.seen.borrow(),
+        [1, 2, 3, 4],
+        "nothing lost, nothing twice"
+    );
+    assert_eq!(text(&root, "state"), "Open");
+    assert_eq!(connection_log(&tag).await.len(), 2);
+    hide(&probe);
+    assert_all_closed(&tag).await;
+}
+
+#[wasm_bindgen_test]
+async fn open_after_close_opens_a_new_stream() {
+    let tag = unique_tag("dioxus-reopen");
+    let props = props(&format!("/counter?count=1&tag={tag}"), |options| options);
+    let probe = Rc::clone(&props.probe);
+    let root = mount(props);
+
+    until("a message", || probe.seen.borrow().len() == 1).await;
+    probe.feed().close();
+    assert_all_closed(&tag).await;
+    until("the page to show it closed", || {
+        text(&root, "state") == "Closed"
+    })
+    .await;
+    probe.feed().open();
+    until("the page to show it open again", || {
+        text(&root, "state") == "Open"
+    })
+    .await;
+    until("the new stream's message", || {
+        probe.seen.borrow().len() == 2
+    })
+    .await;
+    assert_eq!(connection_log(&tag).await.len(), 2);
+    assert_eq!(open_connections(&tag).await, 1);
+    // A new stream, not a resumed one: it starts where the server starts.
+    assert_eq!(*probe.seen.borrow(), [1, 1]);
+    assert_eq!(probe.feed().received.cloned(), 2);
+    hide(&probe);
+    assert_all_closed(&tag).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_new_url_closes_the_old_stream_and_opens_one_of_it() {
+    let (old, new) = (unique_tag("dioxus-old-url"), unique_tag("dioxus-new-url"));
+    let props = props(&format!("/counter?count=1&tag={old}"), |options| options);
+    let probe = Rc::clone(&props.probe);
+    let root = mount(props);
+
+    until("a message", || probe.seen.borrow().len() == 1).await;
+    let mut url_signal = probe.url.borrow().expect("the app rendered");
+    url_signal.set(url(&format!("/counter?count=2&tag={new}")));
+    assert_all_closed(&old).await;
+    until("the new URL's messages", || probe.seen.borrow().len() == 3).await;
+    assert_eq!(*probe.seen.borrow(), [1, 1, 2]);
+    assert_eq!(open_connections(&new).await, 1);
+    assert_eq!(
+        connection_log(&old).await.len(),
+        1,
+        "the old URL is not opened again"
+    );
+    assert_eq!(text(&root, "state"), "Open");
+    hide(&probe);
+    assert_all_closed(&new).await;
 }

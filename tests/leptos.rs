@@ -289,3 +289,104 @@ async fn close_inside_on_message_stops_delivery_at_once() {
         drop(app);
     }
 }
+
+/// Mounts a feed of `url` (a signal, so that a test can change it) with `configure`'s
+/// options and `on_message`; returns the app, its root and the hook's handle.
+fn mount_feed(
+    url: RwSignal<String>,
+    configure: fn(UseSseOptions<Seq>) -> UseSseOptions<Seq>,
+    on_message: impl FnMut(&wasm_sse::Message<Seq>) + 'static,
+) -> (impl Drop, web_sys::HtmlElement, UseSse<Seq>) {
+    let slot = RwSignal::new(None);
+    let root = fresh_root();
+    let mut on_message = Some(on_message);
+    let app = mount_to(root.clone(), move || {
+        let options = configure(UseSseOptions::default())
+            .on_message(on_message.take().expect("the component runs once"));
+        let feed = use_sse::<Seq>(url, options);
+        slot.set(Some(feed));
+        view! { <Feed feed /> }
+    });
+    let feed = slot.get_untracked().expect("the component ran");
+    (app, root, feed)
+}
+
+#[wasm_bindgen_test]
+async fn restart_reconnects_at_once_with_the_last_event_id() {
+    let tag = unique_tag("leptos-restart");
+    let (seen, on_message) = recorder();
+    // Four messages 400 ms apart; the restart comes after the second.
+    let url = RwSignal::new(url(&format!("/counter?count=4&interval_ms=400&tag={tag}")));
+    let (app, root, feed) = mount_feed(
+        url,
+        |options| options.configure(|builder| builder.transport(Transport::Fetch)),
+        on_message,
+    );
+
+    until("two messages", || seen.borrow().len() == 2).await;
+    feed.restart();
+    let log = until_connections(&tag, 2).await;
+    assert_eq!(
+        log[1]["last_event_id"], "2",
+        "the restart resumes after the last id"
+    );
+    until_open_connections(&tag, 1).await;
+    until("the rest of the messages", || seen.borrow().len() == 4).await;
+    assert_eq!(*seen.borrow(), [1, 2, 3, 4], "nothing lost, nothing twice");
+    assert_eq!(text(&root, "state"), "Open");
+    assert_eq!(connection_log(&tag).await.len(), 2);
+    drop(app);
+    assert_all_closed(&tag).await;
+}
+
+#[wasm_bindgen_test]
+async fn open_after_close_opens_a_new_stream() {
+    let tag = unique_tag("leptos-reopen");
+    let (seen, on_message) = recorder();
+    let url = RwSignal::new(url(&format!("/counter?count=1&tag={tag}")));
+    let (app, root, feed) = mount_feed(url, |options| options, on_message);
+
+    until("a message", || seen.borrow().len() == 1).await;
+    feed.close();
+    assert_all_closed(&tag).await;
+    until("the page to show it closed", || {
+        text(&root, "state") == "Closed"
+    })
+    .await;
+    feed.open();
+    until("the page to show it open again", || {
+        text(&root, "state") == "Open"
+    })
+    .await;
+    until("the new stream's message", || seen.borrow().len() == 2).await;
+    assert_eq!(connection_log(&tag).await.len(), 2);
+    assert_eq!(open_connections(&tag).await, 1);
+    // A new stream, not a resumed one: it starts where the server starts.
+    assert_eq!(*seen.borrow(), [1, 1]);
+    assert_eq!(feed.received.get_untracked(), 2);
+    drop(app);
+    assert_all_closed(&tag).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_new_url_closes_the_old_stream_and_opens_one_of_it() {
+    let (old, new) = (unique_tag("leptos-old-url"), unique_tag("leptos-new-url"));
+    let (seen, on_message) = recorder();
+    let url_signal = RwSignal::new(url(&format!("/counter?count=1&tag={old}")));
+    let (app, root, _feed) = mount_feed(url_signal, |options| options, on_message);
+
+    until("a message", || seen.borrow().len() == 1).await;
+    url_signal.set(url(&format!("/counter?count=2&tag={new}")));
+    assert_all_closed(&old).await;
+    until("the new URL's messages", || seen.borrow().len() == 3).await;
+    assert_eq!(*seen.borrow(), [1, 1, 2]);
+    assert_eq!(open_connections(&new).await, 1);
+    assert_eq!(
+        connection_log(&old).await.len(),
+        1,
+        "the old URL is not opened again"
+    );
+    assert_eq!(text(&root, "state"), "Open");
+    drop(app);
+    assert_all_closed(&new).await;
+}

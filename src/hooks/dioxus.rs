@@ -24,14 +24,18 @@
 //! ```
 //!
 //! The hook opens the stream with the core's [`EventSource`] when the component first renders
-//! and drives it in a task of the component's scope that writes the signals: unmounting the
-//! component cancels the task, which drops the stream and closes the connection. On the server
-//! (Dioxus fullstack) it opens nothing: the signals keep their first values (`Connecting`, no
-//! message), which is also what the client renders first, so hydration matches.
+//! (and again when it renders with another URL, or after [`UseSse::open`]) and drives it in a
+//! task of the component's scope that writes the signals: unmounting the component cancels the
+//! task, which drops the stream and closes the connection. On the server (Dioxus fullstack) it
+//! opens nothing: the signals keep their first values (`Connecting`, no message), which is
+//! also what the client renders first, so hydration matches.
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
+use std::rc::Rc;
+use std::sync::Arc;
 
-use dioxus::core::{spawn, use_hook};
+use dioxus::core::{schedule_update, spawn, use_hook};
 use dioxus::hooks::use_signal;
 use dioxus::signals::{CopyValue, ReadSignal, ReadableExt, Signal, WritableExt};
 use futures_util::future::{AbortHandle, Abortable};
@@ -39,12 +43,14 @@ use futures_util::StreamExt;
 
 use crate::error::Error;
 use crate::event::{ConnectionState, Event, Message};
+use crate::hooks::{Controls, OnMessage};
 use crate::source::EventSource;
 
 pub use crate::hooks::UseSseOptions;
 
 /// What [`use_sse`] returns: signals of the stream's state and messages, and
-/// [`close`](UseSse::close). `Copy`, like the signals it holds.
+/// [`close`](UseSse::close), [`restart`](UseSse::restart) and [`open`](UseSse::open). `Copy`,
+/// like the signals it holds.
 pub struct UseSse<T: 'static> {
     /// Where the connection stands: `Connecting`, `Open`, `Reconnecting { attempt, delay }`
     /// (while a retry policy waits), or `Closed` for good. It changes as items arrive.
@@ -58,10 +64,9 @@ pub struct UseSse<T: 'static> {
     /// The last messages, oldest first, as many as [`UseSseOptions::history`] says (none by
     /// default).
     pub history: ReadSignal<VecDeque<Message<T>>>,
-    /// How many messages arrived.
+    /// How many messages arrived, over every stream the hook opened.
     pub received: ReadSignal<u64>,
-    set_state: Signal<ConnectionState>,
-    abort: CopyValue<Option<AbortHandle>>,
+    session: CopyValue<Session<T>>,
 }
 
 impl<T: 'static> std::fmt::Debug for UseSse<T> {
@@ -85,12 +90,35 @@ impl<T: 'static> UseSse<T> {
     /// Closes the stream now, before the component unmounts: no message is written after
     /// it, even one that had already arrived. `state` becomes `Closed`.
     pub fn close(&self) {
-        if let Some(abort) = &*self.abort.peek() {
-            abort.abort();
+        let mut handle = self.session;
+        let Ok(mut session) = handle.try_write() else {
+            return;
+        };
+        session.open_wanted = false;
+        session.close();
+    }
+
+    /// Drops the connection and connects again at once, resuming from the last event id; a
+    /// reconnect being waited for is made now. Nothing happens once the stream is closed.
+    pub fn restart(&self) {
+        if let Ok(session) = self.session.try_peek() {
+            if let Some(controls) = &session.controls {
+                controls.restart();
+            }
         }
-        let mut state = self.set_state;
-        if state.try_peek().is_ok() {
-            state.set(ConnectionState::Closed);
+    }
+
+    /// Opens the stream again after [`close`](Self::close), or after it ended: the component
+    /// renders and the hook opens a new stream of its URL with its options (the state starts
+    /// at `Connecting`; the history and the count go on). Nothing happens while one runs.
+    pub fn open(&self) {
+        let mut handle = self.session;
+        let Ok(mut session) = handle.try_write() else {
+            return;
+        };
+        if *session.out.state.peek() == ConnectionState::Closed {
+            session.open_wanted = true;
+            (session.rerender)();
         }
     }
 }
@@ -104,58 +132,115 @@ struct Writers<T: 'static> {
     received: Signal<u64>,
 }
 
+impl<T: 'static> Clone for Writers<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: 'static> Copy for Writers<T> {}
+
+/// What the hook keeps from one render to the next.
+struct Session<T: 'static> {
+    /// The URL of the stream that runs, or ran last.
+    url: Option<String>,
+    options: UseSseOptions<T>,
+    /// Shared by the streams the hook opens, one after the other.
+    on_message: Rc<RefCell<Option<OnMessage<T>>>>,
+    /// The running stream's controls; `None` when none runs.
+    controls: Option<Controls>,
+    /// `open()` was called: the next render opens a stream.
+    open_wanted: bool,
+    out: Writers<T>,
+    /// Renders the component again.
+    rerender: Arc<dyn Fn() + Send + Sync>,
+}
+
+impl<T: 'static> Session<T> {
+    /// Stops the running stream, if any.
+    fn stop(&mut self) {
+        if let Some(controls) = self.controls.take() {
+            controls.stop();
+        }
+    }
+
+    /// Stops the running stream, if any; the state becomes `Closed`.
+    fn close(&mut self) {
+        self.stop();
+        if self.out.state.try_peek().is_ok() {
+            self.out.state.set(ConnectionState::Closed);
+        }
+    }
+}
+
 /// Opens a server-sent event stream of `url` when the component first renders, and returns
 /// its state and messages as signals.
 ///
 /// `options` say how the stream is opened (the core's [`Builder`](crate::Builder) through
 /// [`UseSseOptions::configure`]), how data is decoded (JSON into `T` by default), how many
-/// messages `history` keeps, and a callback for every message. Like every Dioxus hook it runs
-/// at each render; the URL and options of the first render are the ones used.
+/// messages `history` keeps, and a callback for every message (the latest render's is
+/// called). A render with another `url` closes the stream and opens one of the new URL.
 ///
 /// The stream closes when the component unmounts, or on [`UseSse::close`]. On the server it
 /// opens nothing and never panics.
-pub fn use_sse<T: Clone + 'static>(url: &str, options: UseSseOptions<T>) -> UseSse<T> {
-    let writers = Writers {
+pub fn use_sse<T: Clone + 'static>(url: &str, mut options: UseSseOptions<T>) -> UseSse<T> {
+    let out = Writers {
         state: use_signal(|| ConnectionState::Connecting),
         message: use_signal(|| None),
         error: use_signal(|| None),
         history: use_signal(VecDeque::new),
         received: use_signal(|| 0),
     };
-    let abort = use_hook(|| CopyValue::new(None));
-    let feed = UseSse {
-        state: writers.state.into(),
-        message: writers.message.into(),
-        error: writers.error.into(),
-        history: writers.history.into(),
-        received: writers.received.into(),
-        set_state: writers.state,
-        abort,
-    };
-    let url = url.to_owned();
-    use_hook(move || {
-        if cfg!(target_arch = "wasm32") {
-            open(&url, options, writers, abort);
-        }
+    let on_message = options.take_on_message();
+    let mut session = use_hook(move || {
+        CopyValue::new(Session {
+            url: None,
+            options,
+            on_message: Rc::new(RefCell::new(None)),
+            controls: None,
+            open_wanted: true,
+            out,
+            rerender: schedule_update(),
+        })
     });
-    feed
+    if let Ok(mut session) = session.try_write() {
+        *session.on_message.borrow_mut() = on_message;
+        let new_url = session.url.as_deref() != Some(url);
+        if cfg!(target_arch = "wasm32") && (new_url || session.open_wanted) {
+            session.open_wanted = false;
+            session.stop();
+            session.url = Some(url.to_owned());
+            open(&mut session, url);
+        }
+    }
+    UseSse {
+        state: out.state.into(),
+        message: out.message.into(),
+        error: out.error.into(),
+        history: out.history.into(),
+        received: out.received.into(),
+        session,
+    }
 }
 
-/// Opens the stream and spawns the task that drives it, in the current scope.
-fn open<T: Clone + 'static>(
-    url: &str,
-    mut options: UseSseOptions<T>,
-    mut out: Writers<T>,
-    mut abort: CopyValue<Option<AbortHandle>>,
-) {
-    match options.open(url) {
+/// Opens a stream of `url` and spawns the task that drives it, in the current scope.
+fn open<T: Clone + 'static>(session: &mut Session<T>, url: &str) {
+    let mut out = session.out;
+    match session.options.open(url) {
         Ok(source) => {
             let (handle, registration) = AbortHandle::new_pair();
-            abort.set(Some(handle.clone()));
+            session.controls = Some(Controls::new(&source, handle.clone()));
+            let on_message = Rc::clone(&session.on_message);
+            let history = session.options.history_size();
             // Cancelled with the scope when the component unmounts: the stream is dropped
             // with the task, which closes the connection.
             spawn(async move {
-                let _ = Abortable::new(drive(source, out, options, handle), registration).await;
+                // After the render that opened it: a stream opened again starts afresh.
+                if *out.state.peek() != ConnectionState::Connecting {
+                    out.state.set(ConnectionState::Connecting);
+                }
+                let task = drive(source, out, on_message, history, handle);
+                let _ = Abortable::new(task, registration).await;
             });
         }
         Err(err) => {
@@ -171,11 +256,10 @@ fn open<T: Clone + 'static>(
 async fn drive<T: Clone + 'static>(
     mut source: EventSource<T>,
     mut out: Writers<T>,
-    mut options: UseSseOptions<T>,
+    on_message: Rc<RefCell<Option<OnMessage<T>>>>,
+    history_size: usize,
     closed: AbortHandle,
 ) {
-    let history_size = options.history_size();
-    let mut on_message = options.take_on_message();
     let mut shown = ConnectionState::Connecting;
     while let Some(item) = source.next().await {
         match item {
@@ -186,8 +270,12 @@ async fn drive<T: Clone + 'static>(
                 }
             }
             Ok(Event::Message(message)) => {
-                if let Some(on_message) = &mut on_message {
-                    on_message(&message);
+                // Taken out while it runs: a render it causes stores the latest render's
+                // callback in the same cell.
+                let callback = on_message.borrow_mut().take();
+                if let Some(mut callback) = callback {
+                    callback(&message);
+                    on_message.borrow_mut().get_or_insert(callback);
                 }
                 if history_size > 0 {
                     out.history.with_mut(|history| {

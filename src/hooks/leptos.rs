@@ -25,11 +25,13 @@
 //!
 //! The hook opens the stream with the core's [`EventSource`] and drives
 //! it in a local task that writes the signals; the stream closes when the owning component
-//! is cleaned up. On the server (SSR) it opens nothing: the signals keep their first values
+//! is cleaned up. The URL may be a signal: a new URL closes the stream and opens one of it. On the server (SSR) it opens nothing: the signals keep their first values
 //! (`Connecting`, no message), which is also what the client renders first, so hydration
 //! matches.
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
+use std::rc::Rc;
 
 use futures_util::future::{AbortHandle, Abortable};
 use futures_util::StreamExt;
@@ -37,12 +39,62 @@ use leptos::prelude::*;
 
 use crate::error::Error;
 use crate::event::{ConnectionState, Event, Message};
+use crate::hooks::{Controls, OnMessage};
 use crate::source::EventSource;
 
 pub use crate::hooks::UseSseOptions;
 
+/// The URL of a stream: a fixed one (`&str`, `String`) or a signal of one (`Signal`,
+/// `ReadSignal`, `RwSignal`, `Memo`), whose every change closes the stream and opens one of
+/// the new URL.
+#[derive(Debug, Clone, Copy)]
+pub struct SseUrl(Signal<String>);
+
+impl From<&str> for SseUrl {
+    fn from(url: &str) -> Self {
+        SseUrl(Signal::stored(url.to_owned()))
+    }
+}
+
+impl From<&String> for SseUrl {
+    fn from(url: &String) -> Self {
+        SseUrl::from(url.as_str())
+    }
+}
+
+impl From<String> for SseUrl {
+    fn from(url: String) -> Self {
+        SseUrl(Signal::stored(url))
+    }
+}
+
+impl From<Signal<String>> for SseUrl {
+    fn from(url: Signal<String>) -> Self {
+        SseUrl(url)
+    }
+}
+
+impl From<ReadSignal<String>> for SseUrl {
+    fn from(url: ReadSignal<String>) -> Self {
+        SseUrl(url.into())
+    }
+}
+
+impl From<RwSignal<String>> for SseUrl {
+    fn from(url: RwSignal<String>) -> Self {
+        SseUrl(url.into())
+    }
+}
+
+impl From<Memo<String>> for SseUrl {
+    fn from(url: Memo<String>) -> Self {
+        SseUrl(url.into())
+    }
+}
+
 /// What [`use_sse`] returns: signals of the stream's state and messages, and
-/// [`close`](UseSse::close). `Copy`, like the signals it holds.
+/// [`close`](UseSse::close), [`restart`](UseSse::restart) and [`open`](UseSse::open). `Copy`,
+/// like the signals it holds.
 #[derive(Debug)]
 pub struct UseSse<T: Send + Sync + 'static> {
     /// Where the connection stands: `Connecting`, `Open`, `Reconnecting { attempt, delay }`
@@ -57,10 +109,11 @@ pub struct UseSse<T: Send + Sync + 'static> {
     /// The last messages, oldest first, as many as
     /// [`UseSseOptions::history`] says (none by default).
     pub history: Signal<VecDeque<Message<T>>>,
-    /// How many messages arrived.
+    /// How many messages arrived, over every stream the hook opened.
     pub received: Signal<u64>,
     set_state: RwSignal<ConnectionState>,
-    abort: StoredValue<Option<AbortHandle>>,
+    /// `None` on the server, where nothing runs.
+    session: StoredValue<Option<Session<T>>, LocalStorage>,
 }
 
 impl<T: Send + Sync + 'static> Clone for UseSse<T> {
@@ -71,13 +124,40 @@ impl<T: Send + Sync + 'static> Clone for UseSse<T> {
 
 impl<T: Send + Sync + 'static> Copy for UseSse<T> {}
 
-impl<T: Send + Sync + 'static> UseSse<T> {
-    /// Closes the stream now, before the component is cleaned up. `state` becomes `Closed`.
+impl<T: Clone + Send + Sync + 'static> UseSse<T> {
+    /// Closes the stream now, before the component is cleaned up: no message is written
+    /// after it, even one that had already arrived. `state` becomes `Closed`.
     pub fn close(&self) {
-        if let Some(Some(abort)) = self.abort.try_get_value() {
-            abort.abort();
-        }
+        self.session.try_update_value(|session| {
+            if let Some(session) = session {
+                session.stop();
+            }
+        });
         self.set_state.try_set(ConnectionState::Closed);
+    }
+
+    /// Drops the connection and connects again at once, resuming from the last event id; a
+    /// reconnect being waited for is made now. Nothing happens once the stream is closed.
+    pub fn restart(&self) {
+        self.session.with_value(|session| {
+            if let Some(controls) = session.as_ref().and_then(|s| s.controls.as_ref()) {
+                controls.restart();
+            }
+        });
+    }
+
+    /// Opens the stream again after [`close`](Self::close), or after it ended: a new stream
+    /// of the current URL with the same options (the state starts at `Connecting`; the
+    /// history and the count go on). Nothing happens while one runs, or on the server.
+    pub fn open(&self) {
+        if self.state.try_get_untracked() == Some(ConnectionState::Closed) {
+            self.session.update_value(|session| {
+                if let Some(session) = session {
+                    let url = session.url.get_untracked();
+                    session.open(&url);
+                }
+            });
+        }
     }
 }
 
@@ -90,55 +170,129 @@ struct Writers<T: Send + Sync + 'static> {
     received: RwSignal<u64>,
 }
 
+impl<T: Send + Sync + 'static> Clone for Writers<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: Send + Sync + 'static> Copy for Writers<T> {}
+
+/// What the hook keeps while its owner lives, in the browser.
+struct Session<T: Send + Sync + 'static> {
+    url: Signal<String>,
+    options: UseSseOptions<T>,
+    /// Shared by the streams the hook opens, one after the other.
+    on_message: Rc<RefCell<Option<OnMessage<T>>>>,
+    /// The running stream's controls; `None` when none runs.
+    controls: Option<Controls>,
+    out: Writers<T>,
+}
+
+impl<T: Clone + Send + Sync + 'static> Session<T> {
+    /// Stops the running stream, if any.
+    fn stop(&mut self) {
+        if let Some(controls) = self.controls.take() {
+            controls.stop();
+        }
+    }
+
+    /// Opens a stream of `url` and spawns the task that drives it.
+    fn open(&mut self, url: &str) {
+        self.stop();
+        let out = self.out;
+        match self.options.open(url) {
+            Ok(source) => {
+                let (handle, registration) = AbortHandle::new_pair();
+                self.controls = Some(Controls::new(&source, handle.clone()));
+                if out.state.get_untracked() != ConnectionState::Connecting {
+                    out.state.set(ConnectionState::Connecting);
+                }
+                let task = drive(
+                    source,
+                    out,
+                    Rc::clone(&self.on_message),
+                    self.options.history_size(),
+                    handle,
+                );
+                leptos::task::spawn_local(async move {
+                    // Aborted: the stream is dropped with the task, which closes the connection.
+                    let _ = Abortable::new(task, registration).await;
+                });
+            }
+            Err(err) => {
+                out.error.set(Some(err));
+                out.state.set(ConnectionState::Closed);
+            }
+        }
+    }
+}
+
 /// Opens a server-sent event stream of `url` and returns its state and messages as signals.
 ///
-/// `options` say how the stream is opened (the core's [`Builder`](crate::Builder) through
-/// [`UseSseOptions::configure`]), how data is decoded (JSON into `T` by default), how many
-/// messages `history` keeps, and a callback for every message.
+/// `url` is a string, or a signal of one: each change closes the stream and opens one of
+/// the new URL. `options` say how the stream is opened (the core's
+/// [`Builder`](crate::Builder) through [`UseSseOptions::configure`]), how data is decoded
+/// (JSON into `T` by default), how many messages `history` keeps, and a callback for every
+/// message.
 ///
 /// The stream closes when the current owner (the component calling the hook) is cleaned
 /// up, or on [`UseSse::close`]. On the server it opens nothing and never panics.
-pub fn use_sse<T>(url: &str, mut options: UseSseOptions<T>) -> UseSse<T>
+pub fn use_sse<T>(url: impl Into<SseUrl>, mut options: UseSseOptions<T>) -> UseSse<T>
 where
     T: Clone + Send + Sync + 'static,
 {
-    let writers = Writers {
+    let out = Writers {
         state: RwSignal::new(ConnectionState::Connecting),
         message: RwSignal::new(None),
         error: RwSignal::new(None),
         history: RwSignal::new(VecDeque::new()),
         received: RwSignal::new(0),
     };
-    let abort = StoredValue::new(None);
+    let session = StoredValue::new_local(None);
     let feed = UseSse {
-        state: writers.state.read_only().into(),
-        message: writers.message.read_only().into(),
-        error: writers.error.read_only().into(),
-        history: writers.history.read_only().into(),
-        received: writers.received.read_only().into(),
-        set_state: writers.state,
-        abort,
+        state: out.state.read_only().into(),
+        message: out.message.read_only().into(),
+        error: out.error.read_only().into(),
+        history: out.history.read_only().into(),
+        received: out.received.read_only().into(),
+        set_state: out.state,
+        session,
     };
     if !in_browser() {
         return feed;
     }
-    match options.open(url) {
-        Ok(source) => {
-            let (handle, registration) = AbortHandle::new_pair();
-            abort.set_value(Some(handle.clone()));
-            let closed = handle.clone();
-            on_cleanup(move || handle.abort());
-            let task = drive(source, writers, options, closed);
-            leptos::task::spawn_local(async move {
-                // Aborted: the stream is dropped with the task, which closes the connection.
-                let _ = Abortable::new(task, registration).await;
+    let SseUrl(url) = url.into();
+    let first = url.get_untracked();
+    let on_message = Rc::new(RefCell::new(options.take_on_message()));
+    let mut running = Session {
+        url,
+        options,
+        on_message,
+        controls: None,
+        out,
+    };
+    running.open(&first);
+    session.set_value(Some(running));
+    // A new URL closes the stream and opens one of it.
+    Effect::new(move |previous: Option<String>| {
+        let now = url.get();
+        if previous.is_some_and(|previous| previous != now) {
+            session.update_value(|session| {
+                if let Some(session) = session {
+                    session.open(&now);
+                }
             });
         }
-        Err(err) => {
-            writers.error.set(Some(err));
-            writers.state.set(ConnectionState::Closed);
-        }
-    }
+        now
+    });
+    on_cleanup(move || {
+        session.try_update_value(|session| {
+            if let Some(session) = session {
+                session.stop();
+            }
+        });
+    });
     feed
 }
 
@@ -155,13 +309,12 @@ fn in_browser() -> bool {
 async fn drive<T>(
     mut source: EventSource<T>,
     out: Writers<T>,
-    mut options: UseSseOptions<T>,
+    on_message: Rc<RefCell<Option<OnMessage<T>>>>,
+    history_size: usize,
     closed: AbortHandle,
 ) where
     T: Clone + Send + Sync + 'static,
 {
-    let history_size = options.history_size();
-    let mut on_message = options.take_on_message();
     let mut shown = ConnectionState::Connecting;
     while let Some(item) = source.next().await {
         let written = match item {
@@ -171,8 +324,11 @@ async fn drive<T>(
                 .try_maybe_update(|error| (error.take().is_some(), ()))
                 .is_some(),
             Ok(Event::Message(message)) => {
-                if let Some(on_message) = &mut on_message {
-                    on_message(&message);
+                // Taken out while it runs: it may close or reopen the stream.
+                let callback = on_message.borrow_mut().take();
+                if let Some(mut callback) = callback {
+                    callback(&message);
+                    on_message.borrow_mut().get_or_insert(callback);
                 }
                 if history_size > 0 {
                     out.history.try_update(|history| {

@@ -1,5 +1,6 @@
-//! The options both framework hooks take: the core's [`Builder`] options, how message data is
-//! decoded, and what the hook keeps of each message.
+//! What the framework hooks share: the options they take (the core's [`Builder`] options, how
+//! message data is decoded, what the hook keeps of each message) and the controls of the
+//! stream a hook runs.
 
 #[cfg(feature = "dioxus")]
 pub mod dioxus;
@@ -9,7 +10,11 @@ pub mod leptos;
 pub mod yew;
 
 use std::collections::VecDeque;
+use std::rc::Rc;
 
+use futures_util::future::AbortHandle;
+
+use crate::connection::Status;
 use crate::error::Error;
 use crate::event::Message;
 use crate::source::{Builder, EventSource};
@@ -26,7 +31,7 @@ pub(crate) type OnMessage<T> = Box<dyn FnMut(&Message<T>)>;
 /// `configure` reaches every option of the core: transport, credentials, named events,
 /// retry policy, buffer, headers; the hook adds no protocol logic of its own.
 pub struct UseSseOptions<T> {
-    configure: Option<Box<dyn FnOnce(Builder) -> Builder>>,
+    configure: Option<Rc<dyn Fn(Builder) -> Builder>>,
     decode: fn(EventSource) -> EventSource<T>,
     history: usize,
     on_message: Option<OnMessage<T>>,
@@ -69,9 +74,10 @@ impl<T> UseSseOptions<T> {
     }
 
     /// Sets the stream's options on the core's [`Builder`]: transport, credentials, named
-    /// events, retry policy, buffer, headers... The hook opens what the builder describes.
-    pub fn configure(mut self, configure: impl FnOnce(Builder) -> Builder + 'static) -> Self {
-        self.configure = Some(Box::new(configure));
+    /// events, retry policy, buffer, headers... The hook opens what the builder describes,
+    /// and calls it again for every stream it opens (after `open()`, or a new URL).
+    pub fn configure(mut self, configure: impl Fn(Builder) -> Builder + 'static) -> Self {
+        self.configure = Some(Rc::new(configure));
         self
     }
 
@@ -91,9 +97,9 @@ impl<T> UseSseOptions<T> {
     }
 
     /// Opens the stream these options describe.
-    pub(crate) fn open(&mut self, url: &str) -> Result<EventSource<T>, Error> {
+    pub(crate) fn open(&self, url: &str) -> Result<EventSource<T>, Error> {
         let builder = EventSource::builder(url);
-        let builder = match self.configure.take() {
+        let builder = match &self.configure {
             Some(configure) => configure(builder),
             None => builder,
         };
@@ -120,4 +126,31 @@ pub(crate) fn keep<T>(history: &mut VecDeque<Message<T>>, message: Message<T>, s
         history.pop_front();
     }
     history.push_back(message);
+}
+
+/// The controls of the stream a hook runs: stop its task, reconnect it now.
+#[derive(Debug, Clone)]
+pub(crate) struct Controls {
+    abort: AbortHandle,
+    status: Rc<Status>,
+}
+
+impl Controls {
+    /// The controls of `source`, whose task `abort` stops.
+    pub(crate) fn new<T>(source: &EventSource<T>, abort: AbortHandle) -> Self {
+        Controls {
+            abort,
+            status: source.status(),
+        }
+    }
+
+    /// Stops the task: the stream is dropped with it, which closes the connection.
+    pub(crate) fn stop(&self) {
+        self.abort.abort();
+    }
+
+    /// Drops the connection and connects again at once, resuming from the last event id.
+    pub(crate) fn restart(&self) {
+        self.status.restart();
+    }
 }

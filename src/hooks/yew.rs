@@ -36,6 +36,7 @@ use yew::prelude::*;
 
 use crate::error::Error;
 use crate::event::{ConnectionState, Event, Message};
+use crate::hooks::Controls;
 use crate::source::EventSource;
 
 pub use crate::hooks::UseSseOptions;
@@ -66,19 +67,23 @@ impl<T> Default for Snapshot<T> {
 type LatestOnMessage<T> = Rc<RefCell<Option<crate::hooks::OnMessage<T>>>>;
 
 /// What [`use_sse`] returns: the stream's state and messages as of this render, and
-/// [`close`](UseSseHandle::close).
+/// [`close`](UseSseHandle::close), [`restart`](UseSseHandle::restart) and
+/// [`open`](UseSseHandle::open).
 pub struct UseSseHandle<T> {
     snapshot: Rc<RefCell<Snapshot<T>>>,
-    abort: Rc<RefCell<Option<AbortHandle>>>,
+    controls: Rc<RefCell<Option<Controls>>>,
     rerender: UseForceUpdateHandle,
+    /// How many times `open()` asked for a new stream: part of what the stream depends on.
+    opened: UseStateHandle<u32>,
 }
 
 impl<T> Clone for UseSseHandle<T> {
     fn clone(&self) -> Self {
         UseSseHandle {
             snapshot: Rc::clone(&self.snapshot),
-            abort: Rc::clone(&self.abort),
+            controls: Rc::clone(&self.controls),
             rerender: self.rerender.clone(),
+            opened: self.opened.clone(),
         }
     }
 }
@@ -123,11 +128,28 @@ impl<T: Clone> UseSseHandle<T> {
 
     /// Closes the stream now, before the component unmounts. The state becomes `Closed`.
     pub fn close(&self) {
-        if let Some(abort) = self.abort.borrow_mut().take() {
-            abort.abort();
+        if let Some(controls) = self.controls.borrow_mut().take() {
+            controls.stop();
         }
         self.snapshot.borrow_mut().state = ConnectionState::Closed;
         self.rerender.force_update();
+    }
+
+    /// Drops the connection and connects again at once, resuming from the last event id; a
+    /// reconnect being waited for is made now. Nothing happens once the stream is closed.
+    pub fn restart(&self) {
+        if let Some(controls) = &*self.controls.borrow() {
+            controls.restart();
+        }
+    }
+
+    /// Opens the stream again after [`close`](Self::close), or after it ended: the component
+    /// renders and the hook opens a new stream of its URL with the latest render's options,
+    /// starting afresh as a new URL does. Nothing happens while one runs.
+    pub fn open(&self) {
+        if self.state() == ConnectionState::Closed {
+            self.opened.set(self.opened.wrapping_add(1));
+        }
     }
 }
 
@@ -136,8 +158,9 @@ impl<T: Clone> UseSseHandle<T> {
 /// `options` say how the stream is opened (the core's [`Builder`](crate::Builder) through
 /// [`UseSseOptions::configure`]), how data is decoded (JSON into `T` by default), how many
 /// messages the history keeps, and a callback for every message (the one of the latest
-/// render is called). They are read when the stream opens: on mount, and again when `url`
-/// changes, which closes the old stream and starts afresh.
+/// render is called). They are read when the stream opens: on mount, again when `url`
+/// changes, which closes the old stream and opens one of the new URL, and after
+/// [`UseSseHandle::open`].
 ///
 /// The stream closes when the component unmounts, or on [`UseSseHandle::close`].
 #[hook]
@@ -147,18 +170,22 @@ where
 {
     let mut options = options;
     let snapshot = use_mut_ref(Snapshot::<T>::default);
-    let abort = use_mut_ref(|| None::<AbortHandle>);
+    let controls = use_mut_ref(|| None::<Controls>);
     let on_message: LatestOnMessage<T> = use_mut_ref(|| None);
     let rerender = use_force_update();
+    let opened = use_state(|| 0_u32);
     *on_message.borrow_mut() = options.take_on_message();
 
     {
-        let (snapshot, abort, rerender) = (snapshot.clone(), abort.clone(), rerender.clone());
-        use_effect_with(url.to_owned(), move |url| {
-            *snapshot.borrow_mut() = Snapshot::default();
+        let (snapshot, controls, rerender) = (snapshot.clone(), controls.clone(), rerender.clone());
+        use_effect_with((url.to_owned(), *opened), move |(url, _)| {
+            // A new stream: its state starts again; the messages, history and count go on.
+            snapshot.borrow_mut().state = ConnectionState::Connecting;
+            *controls.borrow_mut() = None;
             let handle = match options.open(url) {
                 Ok(source) => {
                     let (handle, registration) = AbortHandle::new_pair();
+                    *controls.borrow_mut() = Some(Controls::new(&source, handle.clone()));
                     let task = drive(
                         source,
                         snapshot,
@@ -181,7 +208,6 @@ where
                     None
                 }
             };
-            abort.borrow_mut().clone_from(&handle);
             move || {
                 if let Some(handle) = handle {
                     handle.abort();
@@ -192,8 +218,9 @@ where
 
     UseSseHandle {
         snapshot,
-        abort,
+        controls,
         rerender,
+        opened,
     }
 }
 

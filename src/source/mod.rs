@@ -255,9 +255,14 @@ impl<T> EventSource<T> {
         self.state.restart();
     }
 
-    /// The status shared with the connection loop, for the JavaScript API: read without
-    /// borrowing the stream, which may be in the middle of a poll.
-    #[cfg(feature = "js")]
+    /// The status shared with the connection loop, for the JavaScript API and the hooks: read
+    /// without borrowing the stream, which may be in the middle of a poll.
+    #[cfg(any(
+        feature = "js",
+        feature = "leptos",
+        feature = "yew",
+        feature = "dioxus"
+    ))]
     pub(crate) fn status(&self) -> Rc<Status> {
         Rc::clone(&self.state)
     }

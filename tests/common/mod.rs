@@ -296,3 +296,22 @@ pub async fn until(what: &str, mut done: impl FnMut() -> bool) {
     })
     .await;
 }
+
+/// Waits until the server has logged at least `count` connections of `tag`, failing the test
+/// after 5 s; returns the log.
+pub async fn until_connections(tag: &str, count: usize) -> Vec<serde_json::Value> {
+    within(
+        Duration::from_secs(5),
+        "the server to log the connections",
+        async {
+            loop {
+                let log = connection_log(tag).await;
+                if log.len() >= count {
+                    return log;
+                }
+                wait(20).await;
+            }
+        },
+    )
+    .await
+}
