@@ -43,7 +43,7 @@ use futures_util::StreamExt;
 
 use crate::error::Error;
 use crate::event::{ConnectionState, Event, Message};
-use crate::hooks::{Controls, OnMessage};
+use crate::hooks::{Controls, SharedOnMessage};
 use crate::source::EventSource;
 
 pub use crate::hooks::UseSseOptions;
@@ -146,7 +146,7 @@ struct Session<T: 'static> {
     url: Option<String>,
     options: UseSseOptions<T>,
     /// Shared by the streams the hook opens, one after the other.
-    on_message: Rc<RefCell<Option<OnMessage<T>>>>,
+    on_message: SharedOnMessage<T>,
     /// The running stream's controls; `None` when none runs.
     controls: Option<Controls>,
     /// `open()` was called: the next render opens a stream.
@@ -256,7 +256,7 @@ fn open<T: Clone + 'static>(session: &mut Session<T>, url: &str) {
 async fn drive<T: Clone + 'static>(
     mut source: EventSource<T>,
     mut out: Writers<T>,
-    on_message: Rc<RefCell<Option<OnMessage<T>>>>,
+    on_message: SharedOnMessage<T>,
     history_size: usize,
     closed: AbortHandle,
 ) {
@@ -270,13 +270,7 @@ async fn drive<T: Clone + 'static>(
                 }
             }
             Ok(Event::Message(message)) => {
-                // Taken out while it runs: a render it causes stores the latest render's
-                // callback in the same cell.
-                let callback = on_message.borrow_mut().take();
-                if let Some(mut callback) = callback {
-                    callback(&message);
-                    on_message.borrow_mut().get_or_insert(callback);
-                }
+                crate::hooks::call_on_message(&on_message, &message);
                 if history_size > 0 {
                     out.history.with_mut(|history| {
                         crate::hooks::keep(history, message.clone(), history_size)

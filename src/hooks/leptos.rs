@@ -39,7 +39,7 @@ use leptos::prelude::*;
 
 use crate::error::Error;
 use crate::event::{ConnectionState, Event, Message};
-use crate::hooks::{Controls, OnMessage};
+use crate::hooks::{Controls, SharedOnMessage};
 use crate::source::EventSource;
 
 pub use crate::hooks::UseSseOptions;
@@ -183,7 +183,7 @@ struct Session<T: Send + Sync + 'static> {
     url: Signal<String>,
     options: UseSseOptions<T>,
     /// Shared by the streams the hook opens, one after the other.
-    on_message: Rc<RefCell<Option<OnMessage<T>>>>,
+    on_message: SharedOnMessage<T>,
     /// The running stream's controls; `None` when none runs.
     controls: Option<Controls>,
     out: Writers<T>,
@@ -309,7 +309,7 @@ fn in_browser() -> bool {
 async fn drive<T>(
     mut source: EventSource<T>,
     out: Writers<T>,
-    on_message: Rc<RefCell<Option<OnMessage<T>>>>,
+    on_message: SharedOnMessage<T>,
     history_size: usize,
     closed: AbortHandle,
 ) where
@@ -324,12 +324,7 @@ async fn drive<T>(
                 .try_maybe_update(|error| (error.take().is_some(), ()))
                 .is_some(),
             Ok(Event::Message(message)) => {
-                // Taken out while it runs: it may close or reopen the stream.
-                let callback = on_message.borrow_mut().take();
-                if let Some(mut callback) = callback {
-                    callback(&message);
-                    on_message.borrow_mut().get_or_insert(callback);
-                }
+                crate::hooks::call_on_message(&on_message, &message);
                 if history_size > 0 {
                     out.history.try_update(|history| {
                         crate::hooks::keep(history, message.clone(), history_size)

@@ -117,6 +117,20 @@ impl<T> UseSseOptions<T> {
     }
 }
 
+/// The message callback a hook's streams share: the latest render's, when the framework
+/// re-renders.
+pub(crate) type SharedOnMessage<T> = Rc<std::cell::RefCell<Option<OnMessage<T>>>>;
+
+/// Calls the shared callback with `message`. It is taken out of its cell while it runs: what
+/// it causes (a render storing the latest callback, a `close()` or `open()`) may use the cell.
+pub(crate) fn call_on_message<T>(on_message: &SharedOnMessage<T>, message: &Message<T>) {
+    let callback = on_message.borrow_mut().take();
+    if let Some(mut callback) = callback {
+        callback(message);
+        on_message.borrow_mut().get_or_insert(callback);
+    }
+}
+
 /// Appends `message` to `history`, dropping the oldest past `size`.
 pub(crate) fn keep<T>(history: &mut VecDeque<Message<T>>, message: Message<T>, size: usize) {
     if size == 0 {

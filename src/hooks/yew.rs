@@ -64,7 +64,7 @@ impl<T> Default for Snapshot<T> {
 }
 
 /// The latest render's message callback, shared with the task.
-type LatestOnMessage<T> = Rc<RefCell<Option<crate::hooks::OnMessage<T>>>>;
+type LatestOnMessage<T> = crate::hooks::SharedOnMessage<T>;
 
 /// What [`use_sse`] returns: the stream's state and messages as of this render, and
 /// [`close`](UseSseHandle::close), [`restart`](UseSseHandle::restart) and
@@ -237,13 +237,7 @@ async fn drive<T: Clone>(
 ) {
     while let Some(item) = source.next().await {
         if let Ok(Event::Message(message)) = &item {
-            // Taken out while it runs: a render it causes (by `close()`, say) stores the
-            // latest render's callback in the same cell.
-            let callback = on_message.borrow_mut().take();
-            if let Some(mut callback) = callback {
-                callback(message);
-                on_message.borrow_mut().get_or_insert(callback);
-            }
+            crate::hooks::call_on_message(&on_message, message);
         }
         {
             let mut snapshot = snapshot.borrow_mut();
