@@ -48,11 +48,14 @@ cargo check --target wasm32-unknown-unknown -p wasm-sse --no-default-features
 echo "==> test: differential check of the parser against eventsource-parser"
 node --test tests/differential/
 
-echo "==> test: browser (wasm-pack test --headless --chrome) against the test server"
+echo "==> test: browser (wasm-bindgen-test in headless Chromium) against the test server"
 start_server
 echo "    test server at $SSE_SERVER_URL"
+# What `wasm-pack test --headless --chrome` runs, with scripts/wasm-test-runner.sh as the
+# runner: it starts a run again whose test page never loaded (see there why).
 # leptos/csr: a library leaves Leptos' rendering mode to the app; the hook tests are that app.
-wasm-pack test --headless --chrome -- --features leptos,leptos/csr,yew,dioxus
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$PWD/scripts/wasm-test-runner.sh" WASM_BINDGEN_TEST_ONLY_WEB=1 \
+  cargo test --target wasm32-unknown-unknown --features leptos,leptos/csr,yew,dioxus
 
 echo "==> test: the Leptos, Yew and Dioxus examples build"
 scripts/build-examples.sh --dev
