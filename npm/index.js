@@ -2,8 +2,9 @@
 // wasm-bindgen build of pkg/web, an `init()` that also finds the `.wasm` where it is a file
 // (Node, Deno and Bun, which cannot fetch a file: URL or have no fetch for it), and the
 // drop-in `EventSource` class.
-import wasmInit, { initSync as wasmInitSync, EventStream } from "../pkg/web/wasm_sse.js";
+import wasmInit, { initSync as wasmInitSync, EventStream as WasmEventStream } from "../pkg/web/wasm_sse.js";
 import { defineEventSource } from "./event_source.js";
+import { shareable } from "./shared/index.js";
 
 export * from "../pkg/web/wasm_sse.js";
 
@@ -33,5 +34,11 @@ export function initSync(options) {
   ready = true;
   return exports;
 }
+
+/** `EventStream`, which also takes `shared: true` (npm/shared/). */
+export const EventStream = shareable(
+  WasmEventStream,
+  () => new SharedWorker(new URL("./shared/worker.js", import.meta.url), { type: "module", name: "wasm-sse" }),
+);
 
 export const { EventSource, EventSourceErrorEvent } = defineEventSource(EventStream, () => ready);

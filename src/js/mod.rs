@@ -104,6 +104,17 @@ impl std::fmt::Debug for EventStream {
     }
 }
 
+/// The URL argument as a string: a string, or a `URL`'s `href`.
+fn url_string(url: &JsValue) -> Result<String, JsValue> {
+    match url.as_string() {
+        Some(url) => Ok(url),
+        None if url.is_instance_of::<web_sys::Url>() => {
+            Ok(url.unchecked_ref::<web_sys::Url>().href())
+        }
+        None => Err(option_error("url", "expected a string or a URL")),
+    }
+}
+
 thread_local! {
     static HOOKS_INSTALLED: Cell<bool> = const { Cell::new(false) };
 }
@@ -115,13 +126,7 @@ impl EventStream {
     #[wasm_bindgen(constructor)]
     pub fn new(url: JsValue, options: JsValue) -> Result<EventStream, JsValue> {
         install_hooks();
-        let url = match url.as_string() {
-            Some(url) => url,
-            None if url.is_instance_of::<web_sys::Url>() => {
-                url.unchecked_ref::<web_sys::Url>().href()
-            }
-            None => return Err(option_error("url", "expected a string or a URL")),
-        };
+        let url = url_string(&url)?;
         let options = Options::read(&options)?;
         let signal = options.signal.clone();
         let (on_open, on_error) = (options.on_open.clone(), options.on_error.clone());
@@ -184,6 +189,23 @@ impl EventStream {
     #[wasm_bindgen(js_name = _errorClass)]
     pub fn error_class() -> JsValue {
         error_class()
+    }
+
+    /// Checks `url` and `options` as the constructor does, without opening anything, and
+    /// returns the absolute URL and the transport: what a stream shared across tabs is keyed
+    /// by (npm/shared/stream.js), before the tab that holds the connection opens it.
+    #[wasm_bindgen(js_name = _validate)]
+    pub fn validate(url: JsValue, options: JsValue) -> Result<js_sys::Array, JsValue> {
+        // A shared stream's class inherits `next()` and `lastEventId` from this one's prototype.
+        install_hooks();
+        let url = url_string(&url)?;
+        let options = Options::read(&options)?;
+        let url = crate::transport::resolve_url(&url).map_err(|err| error_to_js(&err))?;
+        let transport = match options.transport() {
+            crate::source::Transport::EventSource => "eventsource",
+            crate::source::Transport::Fetch => "fetch",
+        };
+        Ok(js_sys::Array::of2(&url.into(), &transport.into()))
     }
 
     /// The JavaScript queue behind `next()` and `lastEventId` (defined in glue.js).

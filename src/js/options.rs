@@ -163,6 +163,11 @@ impl Options {
         Ok(options)
     }
 
+    /// The transport chosen: the one named, else the runtime's default.
+    pub(super) fn transport(&self) -> Transport {
+        self.transport
+    }
+
     pub(super) fn builder(self, url: &str) -> Builder {
         let mut builder = EventSource::builder(url)
             .transport(self.transport)

@@ -66,6 +66,8 @@ export interface EventStreamOptions {
   resend?: boolean;
   /** End the stream cleanly at the first message whose data is this string (`"[DONE]"`), or for which this function of the message (its data unparsed) returns true: the message is not delivered and the connection is closed at once. */
   endOn?: string | ((message: StreamEvent<string>) => boolean);
+  /** Share one connection with every stream of the same request in every tab of the origin (the same URL, transport, method, headers, body, credentials, retry and other connection options; `json`, `events`, `allEvents`, `endOn`, `lastEventId`, the callbacks and the signal stay each stream's own). A SharedWorker shipped with the package holds the connection; where there is none (or it fails to start), the tab holding a Web Lock does and relays over a BroadcastChannel, and the next tab takes over, resuming with `Last-Event-ID`, when it closes or stops answering; where neither exists (Node, Deno, Bun), the streams of one page share. A stream that joins starts from the next message; `restart()` restarts the shared connection. `headers` must be an object, not a function. A stream that falls 16 MiB behind fails with an `"overflow"` error. Default false. */
+  shared?: boolean;
   /** Called on every (re)connection, while the stream is iterated. */
   onOpen?: (response: StreamResponse | null) => void;
   /** Called with each error the stream goes on after (a reconnect, a message that is not JSON), while it is iterated. */
@@ -140,6 +142,8 @@ export interface EventStream<T = string> extends AsyncIterator<StreamEvent<T>, u
   readonly endReason: EndReasonName | null;
   /** The last event id received (or given as `lastEventId`). */
   readonly lastEventId: string;
+  /** Whether the stream reads a connection shared across tabs (`shared: true`). */
+  readonly shared: boolean;
   readonly CONNECTING: 0;
   readonly OPEN: 1;
   readonly CLOSED: 2;
@@ -155,6 +159,8 @@ export interface EventStreamConstructor {
   new (url: string | URL, options?: EventStreamOptions & { json?: false }): EventStream<string>;
   new (url: string | URL, options?: EventStreamOptions): EventStream<unknown>;
   readonly prototype: EventStream<unknown>;
+  /** How this page shares connections (`shared: true`): through the package's SharedWorker, a Web Locks leader tab, or only among its own streams; `null` before the first shared stream. */
+  readonly sharing: "worker" | "locks" | "local" | null;
   readonly CONNECTING: 0;
   readonly OPEN: 1;
   readonly CLOSED: 2;

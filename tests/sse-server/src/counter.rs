@@ -47,6 +47,8 @@ pub async fn counter(conn: Conn, headers: HeaderMap) -> Result<Response, BadPara
     let params = &conn.params;
     let count: Option<u64> = params.num("count")?;
     let interval = Duration::from_millis(params.num_or("interval_ms", 0)?);
+    // A wait before the first event, so that several clients can join before it.
+    let first_after = Duration::from_millis(params.num_or("first_after_ms", 0)?);
     let event = params.str("event")?.map(str::to_owned);
     let stamp = params.flag("stamp", false)?;
     let retry: Option<u64> = params.num("retry")?;
@@ -77,6 +79,8 @@ pub async fn counter(conn: Conn, headers: HeaderMap) -> Result<Response, BadPara
             }
             if sent > 0 {
                 out.idle(interval).await?;
+            } else if !first_after.is_zero() {
+                out.idle(first_after).await?;
             }
             let mut text = render(event.as_deref(), id);
             if stamp {

@@ -336,6 +336,27 @@ async fn counter_with_after_eof_ends_the_body_cleanly() {
 }
 
 #[tokio::test]
+async fn counter_waits_first_after_ms_before_its_first_event_only() {
+    let address = start().await;
+    let started = Instant::now();
+    let response = get(
+        address,
+        "/counter?count=2&first_after_ms=500&after=eof&keepalive_ms=60000",
+        &[],
+    )
+    .await;
+    let (body, end) = response.chunks_until_end().await;
+    let elapsed = started.elapsed();
+    assert_eq!(
+        body,
+        [counter_event(1), counter_event(2)].concat().as_bytes()
+    );
+    assert_eq!(end, End::Clean);
+    assert!(elapsed >= Duration::from_millis(500), "{elapsed:?}");
+    assert!(elapsed < Duration::from_millis(1000), "{elapsed:?}");
+}
+
+#[tokio::test]
 async fn token_route_issues_a_new_token_per_call_and_per_tag_until_reset() {
     let address = start().await;
     assert_eq!(json(address, "/v1/token?tag=k").await["token"], "t1");
