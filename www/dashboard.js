@@ -38,6 +38,8 @@ const legend = new Map(
 // `history`: the server sends the last 30 s first, so the chart is full from the start.
 const stream = new EventStream(`/market?interval_ms=${INTERVAL_MS}&history=${WINDOW}&tag=dashboard`, {
   transport: "fetch",
+  // One connection for every tab of the dashboard: open it twice and watch the tabs tile.
+  shared: true,
   events: ["tick"],
   json: true,
   retry: { initialDelayMs: 500, maxDelayMs: 4000 },
@@ -86,6 +88,7 @@ function showFigures() {
   $("caught-up").textContent = figures.caughtUp;
   $("missed").textContent = figures.missed;
   $("duplicates").textContent = figures.duplicates;
+  $("tabs").textContent = stream.tabs;
   showState();
 }
 setInterval(showFigures, 250);

@@ -31,6 +31,8 @@ class Feed {
     this.key = key;
     /** Subscriber id → its `send(message)`. */
     this.subscribers = new Map();
+    /** Subscriber id → the tab it is in, to count the tabs reading the connection. */
+    this.tabOf = new Map();
     this.state = "connecting";
     this.response = null;
     this.reconnect = null;
@@ -62,7 +64,14 @@ class Feed {
 
   /** What a subscriber that joins now is told first. */
   welcome() {
-    return { k: "welcome", state: this.state, response: this.response, reconnect: this.reconnect };
+    const welcome = { k: "welcome", state: this.state, response: this.response, reconnect: this.reconnect };
+    if (this.hub.countsTabs) welcome.tabs = this.tabs();
+    return welcome;
+  }
+
+  /** How many tabs read the connection. */
+  tabs() {
+    return new Set(this.tabOf.values()).size;
   }
 
   broadcast(message) {
@@ -106,8 +115,13 @@ class Feed {
 
 /** The feeds by key, joined and left by subscribers. */
 export class Hub {
-  constructor(EventStream) {
+  /**
+   * `countsTabs`: whether the hub sees every tab's subscribers (the worker's does) and tells
+   * them how many tabs read each connection; the leader tab's hub does not, its link counts.
+   */
+  constructor(EventStream, countsTabs = true) {
     this.EventStream = EventStream;
+    this.countsTabs = countsTabs;
     this.feeds = new Map();
     /** Subscriber id → its feed. */
     this.joined = new Map();
@@ -118,7 +132,7 @@ export class Hub {
    * first request, `lastEventId`) if there is none; `send` gets the welcome, then everything.
    * A feed that cannot open sends `fail` at once.
    */
-  join(id, key, url, options, lastEventId, send) {
+  join(id, key, url, options, lastEventId, send, tab = id) {
     let feed = this.feeds.get(key);
     if (feed === undefined) {
       try {
@@ -129,9 +143,17 @@ export class Hub {
       }
       this.feeds.set(key, feed);
     }
+    const tabs = feed.tabs();
     feed.subscribers.set(id, send);
+    feed.tabOf.set(id, tab);
     this.joined.set(id, feed);
     send({ ...feed.welcome(), id });
+    if (feed.tabs() !== tabs) this.#tabsChanged(feed);
+  }
+
+  /** Tells every subscriber how many tabs read the connection now, where this hub can count them. */
+  #tabsChanged(feed) {
+    if (this.countsTabs) feed.broadcast({ k: "tabs", count: feed.tabs() });
   }
 
   /** Removes subscriber `id`; the last one to leave closes the connection. */
@@ -139,8 +161,11 @@ export class Hub {
     const feed = this.joined.get(id);
     this.joined.delete(id);
     if (feed === undefined) return;
+    const tabs = feed.tabs();
     feed.subscribers.delete(id);
+    feed.tabOf.delete(id);
     if (feed.subscribers.size === 0 && !feed.closed) feed.close();
+    else if (feed.tabs() !== tabs) this.#tabsChanged(feed);
   }
 
   /** Subscriber `id` wants messages of `type` too (the EventSource transport listens per type). */

@@ -41,6 +41,11 @@ export function shareable(WasmEventStream, makeWorker) {
       return false;
     }
 
+    /** How many tabs read the connection: this one. */
+    get tabs() {
+      return 1;
+    }
+
     /** How this page shares connections: `"worker"`, `"locks"` or `"local"` (`null` before the first shared stream). */
     static get sharing() {
       return link?.kind ?? null;

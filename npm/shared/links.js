@@ -199,7 +199,8 @@ export class LockLink {
 
   constructor(EventStream, locks) {
     this.kind = "locks";
-    this.#hub = new Hub(EventStream);
+    // It sees only this page's streams: each group counts the tabs in the lock's queue.
+    this.#hub = new Hub(EventStream, false);
     this.#locks = locks;
     onPageCache(() => this.#hide(), () => this.#show());
   }
@@ -262,6 +263,8 @@ class Group {
   #leader = null;
   #heard = 0;
   #pinged = null;
+  /** How many tabs read the connection, as the leader last counted. */
+  #tabs = 1;
   #lastEventId;
   #first;
 
@@ -376,6 +379,9 @@ class Group {
     });
     for (const type of this.#types) this.#hub.listen(tenure.channelId, type);
     for (const subscriber of this.subscribers.values()) this.#hubJoin(subscriber);
+    // Counted afresh: what this page's streams were last told came from the previous leader.
+    this.#tabs = 0;
+    this.#countTabs();
     await held;
   }
 
@@ -413,7 +419,8 @@ class Group {
       case "hello":
         if (this.leading?.open) {
           const welcome = this.#hub.welcome(this.#first.key);
-          if (welcome !== undefined) this.#channel.postMessage({ ...welcome, to: message.from, from: this.#leader });
+          if (welcome !== undefined) this.#channel.postMessage({ ...welcome, tabs: this.#tabs, to: message.from, from: this.#leader });
+          this.#countTabs();
         }
         return;
       case "ping":
@@ -450,6 +457,7 @@ class Group {
 
   /** A follower's heartbeat: ping a quiet leader; take the lock from one that does not answer. */
   #check() {
+    if (this.leading?.open) this.#countTabs();
     if (this.leading !== null || this.#channel === null) return;
     const now = Date.now();
     if (this.#pinged !== null && this.#heard < this.#pinged) {
@@ -460,6 +468,17 @@ class Group {
       this.#pinged = now;
       this.#channel.postMessage({ k: "ping" });
     }
+  }
+
+  /** The leader counts the tabs of the group (its own and those queued for the lock) and tells them all when that changes. */
+  async #countTabs() {
+    const { held = [], pending = [] } = await this.#locks.query();
+    const count = [...held, ...pending].filter((lock) => lock.name === this.#name).length;
+    if (!this.leading?.open || count === this.#tabs || count === 0) return;
+    this.#tabs = count;
+    const message = { k: "tabs", count };
+    this.#channel.postMessage({ ...message, from: this.#leader });
+    for (const subscriber of this.subscribers.values()) subscriber.receive({ ...message, id: subscriber.id });
   }
 
   /** Takes the lock from a leader that went silent; one follower at a time, and only if it is still silent. */

@@ -94,6 +94,7 @@ export function defineSharedStream(EventStream) {
     #reconnect = null;
     #response = null;
     #endReason = null;
+    #tabs = 1;
     #queue;
     #signal;
     #abort = null;
@@ -161,6 +162,11 @@ export function defineSharedStream(EventStream) {
       return true;
     }
 
+    /** How many tabs read the connection, this one included. */
+    get tabs() {
+      return this.#tabs;
+    }
+
     close() {
       if (this.#state === "closed") return;
       this.#finish({ reason: "closed" });
@@ -226,7 +232,11 @@ export function defineSharedStream(EventStream) {
           this.#state = message.state;
           this.#response = message.response;
           this.#reconnect = message.reconnect;
+          this.#tabs = message.tabs ?? this.#tabs;
           if (message.state === "open") this.#push({ open: message.response });
+          return;
+        case "tabs":
+          this.#tabs = message.count;
           return;
         case "open":
           this.#state = "open";

@@ -5,11 +5,13 @@ import { Hub, errorData } from "./hub.js";
 
 /** Serves the tabs that connect to `scope` (the SharedWorker's global) once `ready` resolves. */
 export function servePorts(scope, EventStream, ready) {
+  let tabs = 0;
   const hub = new Hub(EventStream);
   // Told to each tab that writes, below.
   ready.catch(() => {});
   scope.addEventListener("connect", (event) => {
     const port = event.ports[0];
+    const tab = tabs++;
     const joined = new Set();
     const leaveAll = () => {
       for (const id of joined) hub.leave(id);
@@ -30,7 +32,7 @@ export function servePorts(scope, EventStream, ready) {
           hub.join(data.id, data.key, data.url, data.options, data.lastEventId, (message) => {
             if (message.k === "end" || message.k === "fail") joined.delete(message.id);
             port.postMessage(message);
-          });
+          }, tab);
           break;
         case "leave":
           joined.delete(data.id);

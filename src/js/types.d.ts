@@ -144,6 +144,8 @@ export interface EventStream<T = string> extends AsyncIterator<StreamEvent<T>, u
   readonly lastEventId: string;
   /** Whether the stream reads a connection shared across tabs (`shared: true`). */
   readonly shared: boolean;
+  /** How many tabs read the stream's connection, this one included (1 unless shared); it changes as tabs come and go. */
+  readonly tabs: number;
   readonly CONNECTING: 0;
   readonly OPEN: 1;
   readonly CLOSED: 2;

@@ -1,6 +1,7 @@
 // The demo page in a real headless Chromium, as a person would keep it open: it loads without
-// console errors, prints the hello feed, counts events, draws the chart, and when the server
-// restarts it shows "reconnecting", then resumes by Last-Event-ID without losing an event.
+// console errors, prints the hello feed, counts events, draws the chart, shares its connection
+// with a second tab, and when the server restarts it shows "reconnecting", then resumes by
+// Last-Event-ID without losing an event.
 // The test runs a server of its own on a fixed port, so it can really restart it.
 // Screenshots are kept in test-results/.
 import { test, after, before } from "node:test";
@@ -20,7 +21,9 @@ before(async () => {
   port = await freePort();
   server = await startServer(port);
   browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  // A context of its own, so that a second tab of the dashboard shares its SharedWorker.
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  page = await context.newPage();
   page.on("console", (message) => message.type() === "error" && problems.push(message.text()));
   page.on("pageerror", (error) => problems.push(`uncaught: ${error.message}`));
   await mkdir("test-results", { recursive: true });
@@ -65,6 +68,25 @@ test("the event count rises, the rate is shown and the chart has data", async ()
   assert.equal(await page.locator("#tick-log tr").count(), 12);
   assert.equal(await text("#missed"), "0");
   await page.screenshot({ path: "test-results/demo.png" });
+  assert.deepEqual(problems, []);
+});
+
+test("a second tab of the dashboard reads the same connection, and both count two tabs", async () => {
+  const stats = async () => (await fetch(`${server.url}/stats?tag=dashboard`)).json();
+  const before = await stats();
+  assert.equal(before.open, 1);
+  const second = await page.context().newPage();
+  second.on("pageerror", (error) => problems.push(`uncaught in the second tab: ${error.message}`));
+  await second.goto(`${server.url}/www/`);
+  for (const tab of [page, second]) {
+    await tab.waitForFunction(() => document.querySelector("#tabs").textContent === "2", null, WAIT);
+  }
+  const count = Number((await second.locator("#events-count").textContent()).replaceAll(",", ""));
+  await second.waitForFunction((count) => Number(document.querySelector("#events-count").textContent.replaceAll(",", "")) > count + 10, count, WAIT);
+  assert.equal(await second.locator("#missed").textContent(), "0");
+  assert.deepEqual(await stats(), before, "no new connection for the second tab");
+  await second.close();
+  await page.waitForFunction(() => document.querySelector("#tabs").textContent === "1", null, WAIT);
   assert.deepEqual(problems, []);
 });
 

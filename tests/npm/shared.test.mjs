@@ -98,6 +98,8 @@ for (const transport of ["fetch", "eventsource"]) {
         const how = await page.evaluate(([url, transport]) => follow(url, { transport }), [url, transport]);
         assert.deepEqual(how, { sharing: withoutSharedWorker ? "locks" : "worker", shared: true });
       }
+      // Every tab counts the four (the worker counts ports, the leader the lock's queue).
+      for (const page of pages) await until(page, () => stream.tabs === 4);
       for (const page of pages) {
         assert.equal(await page.evaluate(() => finished), ended);
         assert.deepEqual(await page.evaluate(() => seen), range(1, 30));
@@ -149,6 +151,7 @@ for (const transport of ["fetch", "eventsource"]) {
       await pages[0].close();
       const left = await pages[2].evaluate(() => seen.length);
       await until(pages[2], (left) => seen.length >= left + 3, left);
+      await until(pages[2], () => stream.tabs === 1);
       await pages[2].close();
       await waitForOpen(tag, 0);
       const total = (await connections(tag)).length;
@@ -195,6 +198,29 @@ for (const transport of ["fetch", "eventsource"]) {
       await context.close();
     });
   }
+}
+
+for (const withoutSharedWorker of [false, true]) {
+  const path = withoutSharedWorker ? "Web Locks leader" : "SharedWorker";
+  test(`${path}: a dropped connection reaches every tab as an error, and every tab resumes with it`, async () => {
+    const tag = `shared-${tags++}`;
+    const { context, pages, problems } = await tabs(3, { withoutSharedWorker });
+    const url = `${server}/counter?interval_ms=40&first_after_ms=400&tag=${tag}`;
+    for (const page of pages) await page.evaluate(([url]) => follow(url, { transport: "fetch", retry: { initialDelayMs: 100 } }), [url]);
+    for (const page of pages) await until(page, () => seen.length >= 5);
+    await fetch(`${server}/control/drop?tag=${tag}`);
+    for (const page of pages) {
+      await until(page, () => states.includes("error:stream-ended") && seen.length >= 20);
+      const seen = await page.evaluate(() => seen.slice(0, 20));
+      assert.deepEqual(seen, range(1, 20));
+    }
+    const resumed = await resumedAfter(tag);
+    assert.equal(resumed.length, 2, JSON.stringify(resumed));
+    assert.equal(resumed[0], null);
+    assert.ok(Number(resumed[1]) >= 5, JSON.stringify(resumed));
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
 }
 
 test("streams of different requests do not share; a bad option throws as without sharing", async () => {

@@ -224,3 +224,22 @@ test("the default transport is the runtime's EventSource where it has one; witho
   assert.equal(stream.response, null);
   stream.close();
 });
+
+test("shared: true shares one connection among the streams of the process, each with its own options", async () => {
+  const name = tag("shared");
+  const url = `${server}/counter?count=5&interval_ms=20&first_after_ms=200&after=eof&tag=${name}`;
+  const texts = new EventStream(url, { shared: true, transport: "fetch" });
+  const values = new EventStream(url, { shared: true, transport: "fetch", json: true });
+  // Deno has Web Locks and BroadcastChannel (shared by its workers); Node and Bun share in the process only.
+  assert.deepEqual([texts.shared, values.shared, EventStream.sharing], [true, true, runtime === "deno" ? "locks" : "local"]);
+  const read = async (stream) => {
+    const data = [];
+    for await (const event of stream) data.push(event.data);
+    return [data, stream.endReason];
+  };
+  const [text, json] = await Promise.all([read(texts), read(values)]);
+  assert.deepEqual(text, [[1, 2, 3, 4, 5].map((seq) => `{"seq":${seq}}`), "no-content"]);
+  assert.deepEqual(json, [[1, 2, 3, 4, 5].map((seq) => ({ seq })), "no-content"]);
+  // One connection, and its reconnect after id 5, answered 204.
+  assert.deepEqual((await requests(name)).map((record) => record.last_event_id ?? null), [null, "5"]);
+});
