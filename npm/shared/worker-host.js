@@ -3,10 +3,17 @@
 // life, which the worker waits for.
 import { Hub, errorData } from "./hub.js";
 
-/** Serves the tabs that connect to `scope` (the SharedWorker's global) once `ready` resolves. */
-export function servePorts(scope, EventStream, ready) {
+/**
+ * Serves the tabs that connect to `scope` (the SharedWorker's global) once `ready` resolves to
+ * the package's `EventStream` class. The `connect` listener is added now, before the wasm is
+ * loaded: a tab's connection made meanwhile would otherwise be lost.
+ */
+export function servePorts(scope, ready) {
   let tabs = 0;
-  const hub = new Hub(EventStream);
+  let hub = null;
+  ready = ready.then((EventStream) => {
+    hub = new Hub(EventStream);
+  });
   // Told to each tab that writes, below.
   ready.catch(() => {});
   scope.addEventListener("connect", (event) => {

@@ -3,4 +3,4 @@
 import init, { EventStream } from "../index.js";
 import { servePorts } from "./worker-host.js";
 
-servePorts(self, EventStream, init());
+servePorts(self, init().then(() => EventStream));

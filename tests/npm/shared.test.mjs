@@ -274,3 +274,29 @@ test("a tab that stops reading fails with an overflow error past 16 MiB, and the
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test("the drop-in EventSource takes shared: true: two tabs, one connection, the spec's events in each", async () => {
+  const tag = `shared-${tags++}`;
+  const { context, pages, problems } = await tabs(2);
+  const url = `${server}/counter?count=5&interval_ms=20&first_after_ms=400&event=tick&tag=${tag}`;
+  const runs = pages.map((page) => page.evaluate((url) => new Promise((resolve) => {
+    const source = new wasmSse.EventSource(url, { shared: true });
+    const events = [];
+    source.onopen = () => events.push(`open:${source.readyState}`);
+    source.addEventListener("tick", (event) => {
+      events.push(`${event.type}:${event.lastEventId}:${event.data}`);
+      if (event.lastEventId === "5") {
+        source.close();
+        resolve({ events, readyState: source.readyState, isMessageEvent: event instanceof MessageEvent });
+      }
+    });
+  }), url));
+  const expected = ["open:1", ...[1, 2, 3, 4, 5].map((id) => `tick:${id}:{"seq":${id}}`)];
+  for (const run of await Promise.all(runs)) {
+    assert.deepEqual(run, { events: expected, readyState: 2, isMessageEvent: true });
+  }
+  await waitForOpen(tag, 0);
+  assert.equal((await connections(tag)).length, 1);
+  assert.deepEqual(problems, []);
+  await context.close();
+});

@@ -89,6 +89,17 @@ for await (const event of untyped) {
   void event.data.seq;
 }
 
+// One connection for every tab.
+const everyTab = new EventStream<{ seq: number }>("/feed", { shared: true, json: true });
+const tabs: number = everyTab.tabs;
+const isShared: boolean = everyTab.shared;
+const how: "worker" | "locks" | "local" | null = EventStream.sharing;
+void [tabs, isShared, how];
+// @ts-expect-error shared is a boolean
+new EventStream("/feed", { shared: "yes" });
+// @ts-expect-error the count is read-only
+everyTab.tabs = 2;
+
 // The bundler entry declares the same class.
 const viaBundler: EventStream<string> = new BundlerEventStream("/feed", { transport: "eventsource" });
 void viaBundler;
