@@ -26,8 +26,8 @@ use crate::{conn::Conn, params::After, state::Tag};
 /// The keep-alive comment line: exactly these two bytes, no blank line.
 const KEEPALIVE: &[u8] = b":\n";
 
-/// How long an aborting body waits after its last write, so that the write reaches the client.
-const ABORT_AFTER: Duration = Duration::from_millis(10);
+/// How long an aborting body waits after hyper has taken its last write, for the flush.
+const ABORT_AFTER: Duration = Duration::from_millis(20);
 
 /// The content type of every well-behaved stream.
 pub const EVENT_STREAM: HeaderValue = HeaderValue::from_static("text/event-stream");
@@ -53,7 +53,12 @@ impl Writer {
 
     /// Cuts the connection without ending the chunked body: the client sees a network error.
     pub async fn abort(&self) -> Result<(), Gone> {
-        // Hyper drops what it has not flushed when a body fails: let the writes go first.
+        // Hyper drops what it has not flushed when a body fails: let the writes go first. A
+        // fixed wait alone lost them on a busy machine, where hyper had not even taken the
+        // last one from the channel: wait until it has, then for the flush.
+        while self.tx.capacity() < self.tx.max_capacity() && !self.tx.is_closed() {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
         tokio::time::sleep(ABORT_AFTER).await;
         let cut = io::Error::new(io::ErrorKind::ConnectionAborted, "scripted abort");
         self.tx.send(Err(cut)).await.map_err(|_| Gone)
