@@ -223,6 +223,21 @@ for (const withoutSharedWorker of [false, true]) {
   });
 }
 
+test("8 tabs, more than the 6 connections a browser opens per origin, all read the stream", async () => {
+  // Without sharing, the 7th tab's stream would wait for a connection that never frees up.
+  const tag = `shared-${tags++}`;
+  const { context, pages, problems } = await tabs(8);
+  const url = `${server}/counter?count=10&interval_ms=20&first_after_ms=400&after=eof&tag=${tag}`;
+  for (const page of pages) await page.evaluate((url) => follow(url, { transport: "fetch" }), url);
+  for (const page of pages) {
+    assert.equal(await page.evaluate(() => finished), "no-content");
+    assert.deepEqual(await page.evaluate(() => [seen, stream.tabs]), [range(1, 10), 8]);
+  }
+  assert.deepEqual(await resumedAfter(tag), [null, "10"]);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test("streams of different requests do not share; a bad option throws as without sharing", async () => {
   const tag = `shared-${tags++}`;
   const { context, pages } = await tabs(2);
