@@ -302,7 +302,7 @@ export function defineSharedStream(EventStream) {
         const [type, lastEventId, data] = [parts[at], parts[at + 1], parts[at + 2]];
         if (this.#types !== null && !this.#types.has(type)) continue;
         if (this.#ends(type, lastEventId, data, parts[0])) {
-          this.#finish({ reason: "end-marker" });
+          this.#endAtMarker();
           break;
         }
         kept += `\r${type}\r${lastEventId}\r${data}`;
@@ -323,6 +323,23 @@ export function defineSharedStream(EventStream) {
       }
     }
 
+    /**
+     * The marker ends the stream where it stands in the stream, before anything queued after
+     * it: also before an end or failure of the connection that arrived while this tab had not
+     * read that far.
+     */
+    #endAtMarker() {
+      if (this.#end === null) {
+        this.#finish({ reason: "end-marker" });
+        return;
+      }
+      this.#end = { reason: "end-marker" };
+      this.#endReason = "end-marker";
+      this.#items = [];
+      this.#at = 0;
+      this.#bytes = 0;
+    }
+
     /** Nothing more arrives: the tab leaves the connection; what is queued can still be pulled, unless closed. */
     #finish(end) {
       if (this.#end !== null) return;
@@ -334,7 +351,9 @@ export function defineSharedStream(EventStream) {
         this.#signal.removeEventListener("abort", this.#abort);
         this.#abort = null;
       }
-      if (end.reason === "closed" || end.error !== undefined && end.error.kind === "overflow") {
+      // Closed, ended by its marker or overflowed: nothing queued is delivered any more (an
+      // end or a failure of the connection itself comes after everything it sent).
+      if (end.reason === "closed" || end.reason === "end-marker" || end.error?.kind === "overflow") {
         this.#items = [];
         this.#at = 0;
         this.#bytes = 0;

@@ -238,6 +238,27 @@ test("8 tabs, more than the 6 connections a browser opens per origin, all read t
   await context.close();
 });
 
+test("endOn ends one tab's stream at its marker; the other tabs and the connection go on", async () => {
+  const tag = `shared-${tags++}`;
+  const { context, pages, problems } = await tabs(2);
+  const url = `${server}/counter?count=6&interval_ms=20&first_after_ms=400&after=eof&tag=${tag}`;
+  // The first tab reads only once everything has arrived: what follows the marker is queued.
+  await pages[0].evaluate((url) => {
+    globalThis.late = new wasmSse.EventStream(url, { shared: true, transport: "fetch", endOn: '{"seq":3}' });
+  }, url);
+  await pages[1].evaluate((url) => follow(url, { transport: "fetch" }), url);
+  assert.deepEqual(await pages[1].evaluate(async () => [await finished, seen]), ["no-content", range(1, 6)]);
+  const late = await pages[0].evaluate(async () => {
+    const ids = [];
+    for await (const message of late) ids.push(Number(message.lastEventId));
+    return [ids, late.endReason];
+  });
+  assert.deepEqual(late, [[1, 2], "end-marker"]);
+  assert.deepEqual(await resumedAfter(tag), [null, "6"]);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test("streams of different requests do not share; a bad option throws as without sharing", async () => {
   const tag = `shared-${tags++}`;
   const { context, pages } = await tabs(2);
