@@ -29,17 +29,14 @@ class Feed {
   constructor(hub, key, url, options, lastEventId) {
     this.hub = hub;
     this.key = key;
-    /** Subscriber id → its `send(message)`. */
+    /** Subscriber id → its `send(message)` and the tab it is in (to count the tabs). */
     this.subscribers = new Map();
-    /** Subscriber id → the tab it is in, to count the tabs reading the connection. */
-    this.tabOf = new Map();
     this.state = "connecting";
     this.response = null;
     this.reconnect = null;
-    this.lastEventId = lastEventId ?? "";
     this.fetch = options.transport === "fetch";
     this.types = new Set(["message", ...(options.events ?? [])]);
-    const own = { ...options, lastEventId: this.lastEventId };
+    const own = { ...options, lastEventId: lastEventId ?? "" };
     if (this.fetch) {
       // Every type: each tab keeps the ones it asked for.
       own.allEvents = true;
@@ -71,11 +68,11 @@ class Feed {
 
   /** How many tabs read the connection. */
   tabs() {
-    return new Set(this.tabOf.values()).size;
+    return new Set([...this.subscribers.values()].map(({ tab }) => tab)).size;
   }
 
   broadcast(message) {
-    for (const [id, send] of this.subscribers) send({ ...message, id });
+    for (const [id, { send }] of this.subscribers) send({ ...message, id });
   }
 
   async pump() {
@@ -92,7 +89,6 @@ class Feed {
         this.finish({ k: "end", endReason: this.stream.endReason });
         return;
       }
-      this.lastEventId = lastIdOf(batch) ?? this.lastEventId;
       this.broadcast({ k: "batch", batch });
     }
   }
@@ -144,8 +140,7 @@ export class Hub {
       this.feeds.set(key, feed);
     }
     const tabs = feed.tabs();
-    feed.subscribers.set(id, send);
-    feed.tabOf.set(id, tab);
+    feed.subscribers.set(id, { send, tab });
     this.joined.set(id, feed);
     send({ ...feed.welcome(), id });
     if (feed.tabs() !== tabs) this.#tabsChanged(feed);
@@ -163,7 +158,6 @@ export class Hub {
     if (feed === undefined) return;
     const tabs = feed.tabs();
     feed.subscribers.delete(id);
-    feed.tabOf.delete(id);
     if (feed.subscribers.size === 0 && !feed.closed) feed.close();
     else if (feed.tabs() !== tabs) this.#tabsChanged(feed);
   }

@@ -266,13 +266,13 @@ class Group {
   /** How many tabs read the connection, as the leader last counted. */
   #tabs = 1;
   #lastEventId;
-  #first;
+  #key;
 
   constructor(hub, locks, first, forget) {
     this.#hub = hub;
     this.#locks = locks;
     this.#forget = forget;
-    this.#first = first;
+    this.#key = first.key;
     this.#name = `wasm-sse ${first.key}`;
     this.#lastEventId = first.lastEventId;
     this.#open();
@@ -294,8 +294,6 @@ class Group {
   }
 
   listen(id, type) {
-    const subscriber = this.subscribers.get(id);
-    (subscriber.types ??= new Set()).add(type);
     this.#types.add(type);
     if (this.leading?.open) this.#hub.listen(id, type);
     else this.#channel?.postMessage({ k: "listen", type });
@@ -373,8 +371,10 @@ class Group {
     this.#channel.postMessage({ k: "leader", from: me });
     tenure.granted();
     const channel = this.#channel;
-    const first = [...this.subscribers.values()][0] ?? this.#first;
-    this.#hub.join(tenure.channelId, first.key, first.url, first.options, this.#lastEventId, (message) => {
+    const { key, url, options } = this.subscribers.values().next().value;
+    // Every message of the connection passes here once: where the resume point is kept.
+    this.#hub.join(tenure.channelId, key, url, options, this.#lastEventId, (message) => {
+      this.#advance(message);
       if (message.k !== "welcome") channel.postMessage({ ...message, from: me });
     });
     for (const type of this.#types) this.#hub.listen(tenure.channelId, type);
@@ -385,10 +385,10 @@ class Group {
     await held;
   }
 
+  /** Joins a stream of this page to the connection it leads (its types: in `#types`, listened for by the channel's subscriber). */
   #hubJoin(subscriber) {
-    const { id, key, url, options, lastEventId } = subscriber;
-    this.#hub.join(id, key, url, options, lastEventId, (message) => this.#deliver(subscriber, message));
-    for (const type of subscriber.types ?? []) this.#hub.listen(id, type);
+    const { id, key, url, options, lastEventId, receive } = subscriber;
+    this.#hub.join(id, key, url, options, lastEventId, receive);
   }
 
   #stepDown(tenure) {
@@ -403,22 +403,16 @@ class Group {
     tenure.granted?.();
   }
 
-  #deliver(subscriber, message) {
-    if (message.k === "batch") {
-      const id = lastIdOf(message.batch);
-      if (id !== undefined) {
-        subscriber.lastEventId = id;
-        this.#lastEventId = id;
-      }
-    }
-    subscriber.receive(message);
+  /** Keeps the id to resume from if this page comes to lead: the last one delivered. */
+  #advance(message) {
+    if (message.k === "batch") this.#lastEventId = lastIdOf(message.batch) ?? this.#lastEventId;
   }
 
   #message(message) {
     switch (message.k) {
       case "hello":
         if (this.leading?.open) {
-          const welcome = this.#hub.welcome(this.#first.key);
+          const welcome = this.#hub.welcome(this.#key);
           if (welcome !== undefined) this.#channel.postMessage({ ...welcome, tabs: this.#tabs, to: message.from, from: this.#leader });
           this.#countTabs();
         }
@@ -452,7 +446,8 @@ class Group {
       if (subscriber !== undefined) subscriber.receive({ ...message, id: subscriber.id });
       return;
     }
-    for (const subscriber of [...this.subscribers.values()]) this.#deliver(subscriber, { ...message, id: subscriber.id });
+    this.#advance(message);
+    for (const subscriber of [...this.subscribers.values()]) subscriber.receive({ ...message, id: subscriber.id });
   }
 
   /** A follower's heartbeat: ping a quiet leader; take the lock from one that does not answer. */

@@ -6,8 +6,6 @@
 // What is the tab's own stays here: JSON parsing, the event types it asked for, `endOn`,
 // its callbacks, its signal, and a bounded queue: one slow tab cannot hold back the others,
 // so past `MAX_QUEUED` bytes its stream fails with an `"overflow"` error.
-import { lastIdOf } from "./hub.js";
-
 /** Bytes of messages a tab may leave unread before its stream fails. */
 export const MAX_QUEUED = 16 * 1024 * 1024;
 
@@ -26,7 +24,7 @@ export function shareKey(url, transport, connection) {
   return JSON.stringify(parts);
 }
 
-/** A value as JSON can say it: header lists as sorted lowercase pairs, bytes as numbers. */
+/** A value as JSON can say it: a body's bytes as numbers. */
 function canonical(value) {
   if (value instanceof ArrayBuffer) return Array.from(new Uint8Array(value));
   if (ArrayBuffer.isView(value)) return Array.from(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
@@ -52,9 +50,6 @@ export function splitOptions(options, optionError) {
     throw optionError("headers", "shared: true takes headers as an object: a function cannot run where the shared connection is held");
   }
   if (connection.headers !== undefined) connection.headers = headerPairs(connection.headers);
-  if (connection.retry !== undefined && typeof connection.retry === "object" && connection.retry !== null) {
-    connection.retry = { ...connection.retry };
-  }
   return { own, connection };
 }
 
@@ -329,15 +324,9 @@ export function defineSharedStream(EventStream) {
      * read that far.
      */
     #endAtMarker() {
-      if (this.#end === null) {
-        this.#finish({ reason: "end-marker" });
-        return;
-      }
-      this.#end = { reason: "end-marker" };
-      this.#endReason = "end-marker";
-      this.#items = [];
-      this.#at = 0;
-      this.#bytes = 0;
+      // Leaving again, if the connection's end came first, is a no-op for every link.
+      this.#end = null;
+      this.#finish({ reason: "end-marker" });
     }
 
     /** Nothing more arrives: the tab leaves the connection; what is queued can still be pulled, unless closed. */
@@ -383,9 +372,4 @@ export function defineSharedStream(EventStream) {
 function reportError(error) {
   if (typeof globalThis.reportError === "function") globalThis.reportError(error);
   else setTimeout(() => { throw error; });
-}
-
-/** The id of the last message a `batch` message carries, if it is one. */
-export function lastIdOfMessage(message) {
-  return message.k === "batch" ? lastIdOf(message.batch) : undefined;
 }
